@@ -1,0 +1,384 @@
+// Package yaml reads and writes the registry file: the YAML that a person keeps in version
+// control and that `custodian import` and `custodian export` exchange.
+//
+// Reading is strict. Unknown fields, wrong types, duplicate keys, several documents and
+// syntax errors are problems, each with the file, line, column and field path; the
+// registry's own rules (custodian.Registry.Validate) are then checked and their problems get
+// the position of the field they name. Nothing is returned unless the whole file is right.
+package yaml
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"custodian"
+
+	yamlv3 "gopkg.in/yaml.v3"
+)
+
+// MaxFileSize is the largest registry file Load accepts.
+const MaxFileSize = 64 << 20
+
+// maxAliases bounds alias expansion (a "billion laughs" file is refused).
+const maxAliases = 10000
+
+// Load parses a registry file and validates it. file names the file in messages. It returns
+// a *custodian.ValidationError listing every problem with its position when anything is wrong.
+func Load(file string, data []byte) (*custodian.Registry, error) {
+	r, pos, err := Decode(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		var ve *custodian.ValidationError
+		if errors.As(err, &ve) {
+			pos.Annotate(ve.Problems)
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// Positions maps field paths ("sites[2].camera_groups[0].count") to where they are in a file.
+type Positions struct {
+	file string
+	at   map[string][2]int
+}
+
+// Annotate sets the file, line and column of each problem from the position of its path, or
+// of the nearest enclosing path that has one.
+func (p *Positions) Annotate(problems []custodian.Problem) {
+	for i := range problems {
+		problems[i].File = p.file
+		path := problems[i].Path
+		for {
+			if lc, ok := p.at[path]; ok {
+				problems[i].Line, problems[i].Column = lc[0], lc[1]
+				break
+			}
+			j := strings.LastIndexAny(path, ".[")
+			if j < 0 {
+				break
+			}
+			path = path[:j]
+		}
+	}
+}
+
+// Decode parses a registry file without validating the registry's rules. Syntax and type
+// problems are returned as a *custodian.ValidationError.
+func Decode(file string, data []byte) (*custodian.Registry, *Positions, error) {
+	pos := &Positions{file: file, at: map[string][2]int{}}
+	fail := func(line, col int, ko, en string) (*custodian.Registry, *Positions, error) {
+		return nil, pos, &custodian.ValidationError{Problems: []custodian.Problem{{File: file, Line: line, Column: col, Ko: ko, En: en}}}
+	}
+	if len(data) > MaxFileSize {
+		return fail(0, 0, fmt.Sprintf("파일이 너무 큽니다 (%d바이트, 최대 %d)", len(data), MaxFileSize), fmt.Sprintf("the file is too large (%d bytes, at most %d)", len(data), MaxFileSize))
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fail(0, 0, "파일이 비어 있습니다", "the file is empty")
+	}
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	var doc yamlv3.Node
+	if err := dec.Decode(&doc); err != nil {
+		line, msg := syntaxError(err)
+		return fail(line, 0, "YAML 문법 오류: "+msg, "YAML syntax error: "+msg)
+	}
+	var extra yamlv3.Node
+	if err := dec.Decode(&extra); err == nil {
+		return fail(extra.Line, extra.Column, "문서가 둘 이상입니다 ('---' 뒤에 다른 문서가 있습니다)", "more than one document (another follows '---')")
+	} else if err.Error() != "EOF" {
+		line, msg := syntaxError(err)
+		return fail(line, 0, "YAML 문법 오류: "+msg, "YAML syntax error: "+msg)
+	}
+	d := &decoder{file: file, pos: pos}
+	var r custodian.Registry
+	root := &doc
+	if root.Kind == yamlv3.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yamlv3.MappingNode {
+		return fail(root.Line, root.Column, "최상위는 매핑(organisation:, sites: ...)이어야 합니다", "the top level must be a mapping (organisation:, sites: ...)")
+	}
+	d.decode(root, reflect.ValueOf(&r).Elem(), "")
+	if len(d.problems) > 0 {
+		return nil, pos, &custodian.ValidationError{Problems: d.problems}
+	}
+	return &r, pos, nil
+}
+
+var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func syntaxError(err error) (int, string) {
+	msg := err.Error()
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+type decoder struct {
+	file     string
+	pos      *Positions
+	problems []custodian.Problem
+	aliases  int
+}
+
+func (d *decoder) add(n *yamlv3.Node, path, ko, en string) {
+	d.problems = append(d.problems, custodian.Problem{File: d.file, Line: n.Line, Column: n.Column, Path: path, Ko: ko, En: en})
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+// decode sets v from n, recording problems rather than stopping at the first.
+func (d *decoder) decode(n *yamlv3.Node, v reflect.Value, path string) {
+	if n.Kind == yamlv3.AliasNode {
+		d.aliases++
+		if d.aliases > maxAliases {
+			if d.aliases == maxAliases+1 {
+				d.add(n, path, "별칭(alias)이 너무 많습니다", "too many aliases")
+			}
+			return
+		}
+		n = n.Alias
+	}
+	if _, ok := d.pos.at[path]; !ok {
+		d.pos.at[path] = [2]int{n.Line, n.Column}
+	}
+	if n.Kind == yamlv3.ScalarNode && n.Tag == "!!null" {
+		return // an empty value leaves the zero value; Validate reports what is required
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
+		if n.Kind != yamlv3.ScalarNode {
+			d.wrongType(n, path, "날짜 등 텍스트 값", "a text value such as a date")
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			var ce *custodian.Error
+			if errors.As(err, &ce) {
+				d.add(n, path, ce.Ko, ce.En)
+			} else {
+				d.add(n, path, err.Error(), err.Error())
+			}
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	case reflect.Slice:
+		if n.Kind != yamlv3.SequenceNode {
+			d.wrongType(n, path, "목록", "a list")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(s)
+	case reflect.String:
+		if n.Kind != yamlv3.ScalarNode {
+			d.wrongType(n, path, "문자열", "a string")
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int, reflect.Int64:
+		if n.Kind != yamlv3.ScalarNode || n.Tag != "!!int" {
+			d.wrongType(n, path, "정수", "an integer")
+			return
+		}
+		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+		if err != nil || v.OverflowInt(i) {
+			d.add(n, path, fmt.Sprintf("정수 %q를 읽을 수 없습니다", n.Value), fmt.Sprintf("cannot read the integer %q", n.Value))
+			return
+		}
+		v.SetInt(i)
+	case reflect.Float64:
+		if n.Kind != yamlv3.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+			d.wrongType(n, path, "숫자", "a number")
+			return
+		}
+		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+		if err != nil {
+			d.add(n, path, fmt.Sprintf("숫자 %q를 읽을 수 없습니다", n.Value), fmt.Sprintf("cannot read the number %q", n.Value))
+			return
+		}
+		v.SetFloat(f)
+	case reflect.Bool:
+		if n.Kind != yamlv3.ScalarNode || n.Tag != "!!bool" {
+			d.wrongType(n, path, "true 또는 false", "true or false")
+			return
+		}
+		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+	default:
+		panic("yaml: unsupported field type " + v.Type().String())
+	}
+}
+
+func describe(n *yamlv3.Node) (string, string) {
+	switch n.Kind {
+	case yamlv3.MappingNode:
+		return "매핑", "a mapping"
+	case yamlv3.SequenceNode:
+		return "목록", "a list"
+	}
+	switch n.Tag {
+	case "!!int":
+		return "정수 " + n.Value, "the integer " + n.Value
+	case "!!float":
+		return "숫자 " + n.Value, "the number " + n.Value
+	case "!!bool":
+		return n.Value, "the boolean " + n.Value
+	}
+	return fmt.Sprintf("문자열 %q", n.Value), fmt.Sprintf("the string %q", n.Value)
+}
+
+func (d *decoder) wrongType(n *yamlv3.Node, path, wantKo, wantEn string) {
+	gotKo, gotEn := describe(n)
+	d.add(n, path, fmt.Sprintf("%s이(가) 필요한데 %s이(가) 있습니다", wantKo, gotKo), fmt.Sprintf("expected %s, found %s", wantEn, gotEn))
+}
+
+type fieldInfo struct {
+	index int
+	name  string
+}
+
+var fieldCache sync.Map // reflect.Type -> []fieldInfo
+
+func fields(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("yaml")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fs = append(fs, fieldInfo{i, name})
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+func (d *decoder) decodeStruct(n *yamlv3.Node, v reflect.Value, path string) {
+	if n.Kind != yamlv3.MappingNode {
+		d.wrongType(n, path, "매핑(키: 값)", "a mapping (key: value)")
+		return
+	}
+	fs := fields(v.Type())
+	byName := make(map[string]int, len(fs))
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		byName[f.name] = f.index
+		names[i] = f.name
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yamlv3.ScalarNode {
+			d.add(k, path, "키는 문자열이어야 합니다", "a key must be a string")
+			continue
+		}
+		fpath := join(path, k.Value)
+		if line, dup := seen[k.Value]; dup {
+			d.add(k, fpath, fmt.Sprintf("키 %q가 중복됩니다 (처음: %d행)", k.Value, line), fmt.Sprintf("duplicate key %q (first on line %d)", k.Value, line))
+			continue
+		}
+		seen[k.Value] = k.Line
+		idx, ok := byName[k.Value]
+		if !ok {
+			hint := ""
+			if s := closest(k.Value, names); s != "" {
+				hint = s
+			}
+			ko := fmt.Sprintf("알 수 없는 필드 %q", k.Value)
+			en := fmt.Sprintf("unknown field %q", k.Value)
+			if hint != "" {
+				ko += fmt.Sprintf(" (%q를 뜻했습니까?)", hint)
+				en += fmt.Sprintf(" (did you mean %q?)", hint)
+			} else {
+				sorted := append([]string(nil), names...)
+				sort.Strings(sorted)
+				ko += "; 가능한 필드: " + strings.Join(sorted, ", ")
+				en += "; known fields: " + strings.Join(sorted, ", ")
+			}
+			d.add(k, fpath, ko, en)
+			continue
+		}
+		d.pos.at[fpath] = [2]int{k.Line, k.Column}
+		d.decode(val, v.Field(idx), fpath)
+	}
+}
+
+// closest returns the name nearest to s by edit distance, if near enough to be a typo.
+func closest(s string, names []string) string {
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if dd := editDistance(s, n); dd < bestD {
+			best, bestD = n, dd
+		}
+	}
+	if bestD <= 2 || (bestD <= 3 && len(s) > 8) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// Header is written at the top of every export.
+const Header = `# Custodian 기관 등록 정보 (organisation registry)
+# 형식: docs/REGISTRY.md — import: custodian import FILE
+`
+
+// Encode writes the registry as YAML, in the order and with the names Decode reads.
+func Encode(r *custodian.Registry) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(Header)
+	enc := yamlv3.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
