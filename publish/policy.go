@@ -29,8 +29,8 @@ func Policy(r *custodian.Registry, opt PolicyOptions) *Document {
 }
 
 type policyBuilder struct {
-	r   *custodian.Registry
-	x   *custodian.Index
+	r     *custodian.Registry
+	x     *custodian.Index
 	opt   PolicyOptions
 	doc   *Document
 	title string
