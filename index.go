@@ -139,6 +139,47 @@ func (x *Index) siteTotal(id string, seen map[string]bool) int {
 	return n
 }
 
+// SignboardSites returns the sites whose cameras the signboard (안내판) of site id covers,
+// the site first: the site and the sites below it that are parts of it (kind building or
+// area); or, for a site with no cameras of its own (an umbrella such as "천안센터"), every
+// site below it. A subordinate office or branch has its own premises and its own sign.
+func (x *Index) SignboardSites(id string) []string {
+	s := x.sites[id]
+	if s == nil {
+		return nil
+	}
+	own := len(s.CameraGroups) > 0
+	out := []string{id}
+	seen := map[string]bool{id: true}
+	var walk func(string)
+	walk = func(p string) {
+		for _, c := range x.children[p] {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if k := x.sites[c].Kind; own && k != SiteBuilding && k != SiteArea {
+				continue
+			}
+			out = append(out, c)
+			walk(c)
+		}
+	}
+	walk(id)
+	return out
+}
+
+// SignboardTotal returns the number of cameras the site's signboard covers.
+func (x *Index) SignboardTotal(id string) int {
+	n := 0
+	for _, sid := range x.SignboardSites(id) {
+		for _, g := range x.sites[sid].CameraGroups {
+			n += g.Count
+		}
+	}
+	return n
+}
+
 // Total returns the number of cameras of the organisation.
 func (x *Index) Total() int {
 	n := 0
@@ -189,6 +230,18 @@ func (c *RetentionClass) RetentionDaysMax() int {
 		return c.RetentionMonths * 31
 	}
 	return c.RetentionDays
+}
+
+// PeriodEnglish returns the retention period in English: "30 days", "6 months".
+func (c *RetentionClass) PeriodEnglish() string {
+	n, unit := c.RetentionDays, "day"
+	if c.RetentionMonths > 0 {
+		n, unit = c.RetentionMonths, "month"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
 }
 
 // PeriodKorean returns the retention period as the policy states it: the label when set,

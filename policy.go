@@ -77,7 +77,8 @@ func CheckPublish(r *Registry, published []PolicyVersion, announced, effective D
 
 // PolicyService stores published policy versions. Stored versions are immutable.
 type PolicyService interface {
-	// CreatePolicyVersion stores v, numbering it one after the last, and sets v.Number.
+	// CreatePolicyVersion stores v, which must be numbered one after the last version
+	// (ECONFLICT otherwise), and sets v.MarkdownSHA256.
 	CreatePolicyVersion(ctx context.Context, v *PolicyVersion) error
 	// PolicyVersions lists every version, oldest first, without snapshot or text.
 	PolicyVersions(ctx context.Context) ([]PolicyVersion, error)

@@ -435,14 +435,52 @@ type RegistryMeta struct {
 	Source   string `json:"source"` // the imported file, or "console"
 	SHA256   string `json:"sha256"` // of the canonical JSON
 	SavedAt  string `json:"saved_at"`
+	// Unchanged is set when a save found the registry identical to the current one.
+	Unchanged bool `json:"unchanged,omitempty"`
+}
+
+// SiteSummary is a site as `custodian sites list` shows it.
+type SiteSummary struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Kind            string `json:"kind"`
+	Parent          string `json:"parent,omitempty"`
+	Address         string `json:"address,omitempty"`
+	StatedTotal     int    `json:"stated_total,omitempty"`
+	NoCamerasReason string `json:"no_cameras_reason,omitempty"`
+	// Cameras counts the site's own camera groups; CamerasTotal adds the sites below it.
+	Cameras      int `json:"cameras"`
+	CamerasTotal int `json:"cameras_total"`
+}
+
+// CameraGroupSummary is a camera group as `custodian cameras list` shows it.
+type CameraGroupSummary struct {
+	ID             string   `json:"id"`
+	Site           string   `json:"site"`
+	SiteName       string   `json:"site_name"`
+	Category       string   `json:"category,omitempty"`
+	Area           string   `json:"area,omitempty"`
+	Count          int      `json:"count"`
+	Locations      []string `json:"locations"`
+	Range          string   `json:"range,omitempty"`
+	Radius         string   `json:"radius,omitempty"`
+	Type           string   `json:"type,omitempty"`
+	Purposes       []string `json:"purposes"`
+	RetentionClass string   `json:"retention_class"`
 }
 
 // RegistryService stores the registry. Every save replaces the whole registry atomically
 // and keeps the earlier revisions.
 type RegistryService interface {
 	// SaveRegistry validates r and stores it as the current registry. It returns a
-	// *ValidationError and changes nothing if r is invalid.
+	// *ValidationError and changes nothing if r is invalid. Saving a registry identical to
+	// the current one stores nothing and returns the current revision with Unchanged set.
 	SaveRegistry(ctx context.Context, r *Registry, source string) (RegistryMeta, error)
 	// Registry returns the current registry; ENOTFOUND when none was imported.
 	Registry(ctx context.Context) (*Registry, RegistryMeta, error)
+	// ListSites lists the current registry's sites in registry order.
+	ListSites(ctx context.Context) ([]SiteSummary, error)
+	// ListCameraGroups lists the camera groups, of one site and the sites below it when
+	// siteID is set (ENOTFOUND if no such site), in registry order.
+	ListCameraGroups(ctx context.Context, siteID string) ([]CameraGroupSummary, error)
 }

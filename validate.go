@@ -68,10 +68,10 @@ func (v *validator) id(path, id string, seen map[string]string) {
 	case id == "":
 		v.add(path, "ID가 비어 있습니다", "the ID is empty")
 	case !ValidID(id):
-		v.add(path, "ID %q는 영문 소문자, 숫자, '-', '_'로 1~64자여야 합니다", "ID %q must be 1-64 lower-case letters, digits, '-' or '_'", id)
+		v.add(path, "ID %q은(는) 영문 소문자, 숫자, '-', '_'로 1~64자여야 합니다", "ID %q must be 1-64 lower-case letters, digits, '-' or '_'", id)
 	default:
 		if first, dup := seen[id]; dup {
-			v.add(path, "ID %q가 중복됩니다 (처음 정의: %s)", "duplicate ID %q (first defined at %s)", id, first)
+			v.add(path, "ID %q이(가) 중복됩니다 (처음 정의: %s)", "duplicate ID %q (first defined at %s)", id, first)
 			return
 		}
 		seen[id] = path
@@ -93,7 +93,7 @@ func (v *validator) oneOf(path, value string, allowed []string, allowEmpty bool)
 			v.add(path, "값이 필요합니다: %s 중 하나", "a value is required: one of %s", strings.Join(allowed, ", "))
 			return
 		}
-		v.add(path, "%q는 허용되지 않는 값입니다: %s 중 하나여야 합니다", "%q is not allowed: must be one of %s", value, strings.Join(allowed, ", "))
+		v.add(path, "%q은(는) 허용되지 않는 값입니다: %s 중 하나여야 합니다", "%q is not allowed: must be one of %s", value, strings.Join(allowed, ", "))
 	}
 }
 
@@ -110,7 +110,7 @@ func (v *validator) ref(path, id string, exists bool, kindKo, kindEn string, kno
 	if len(known) > 0 && len(known) <= 12 {
 		hint = " [" + strings.Join(known, ", ") + "]"
 	}
-	v.add(path, "%[1]s %[2]q가 없습니다%[3]s", "no %[4]s with ID %[2]q%[3]s", kindKo, id, hint, kindEn)
+	v.add(path, "%[1]s %[2]q이(가) 없습니다%[3]s", "no %[4]s with ID %[2]q%[3]s", kindKo, id, hint, kindEn)
 }
 
 func siteIDs(r *Registry) []string {
@@ -128,7 +128,7 @@ func (v *validator) organisation() {
 	v.oneOf("organisation.sector", o.Sector, []string{SectorPublic, SectorPrivate}, false)
 	if o.Homepage != "" {
 		if u, err := url.Parse(o.Homepage); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add("organisation.homepage", "홈페이지 주소 %q는 http:// 또는 https://로 시작하는 URL이어야 합니다", "homepage %q must be an http:// or https:// URL", o.Homepage)
+			v.add("organisation.homepage", "홈페이지 주소 %q은(는) http:// 또는 https://로 시작하는 URL이어야 합니다", "homepage %q must be an http:// or https:// URL", o.Homepage)
 		}
 	}
 	if o.StatedTotal < 0 {
@@ -139,7 +139,11 @@ func (v *validator) organisation() {
 		}
 	}
 	if o.ControlCentre != "" {
-		v.ref("organisation.control_centre", o.ControlCentre, v.x.Site(o.ControlCentre) != nil, "사이트", "site", siteIDs(v.r))
+		s := v.x.Site(o.ControlCentre)
+		v.ref("organisation.control_centre", o.ControlCentre, s != nil, "사이트", "site", siteIDs(v.r))
+		if s != nil && s.Kind != SiteControlCentre {
+			v.add("organisation.control_centre", "사이트 %[1]q의 종류가 %[2]s입니다; 통합관제센터는 kind: control_centre인 사이트여야 합니다", "site %[1]q is of kind %[2]s; the control centre must be a site of kind control_centre", o.ControlCentre, s.Kind)
+		}
 	}
 }
 
@@ -219,6 +223,8 @@ func (v *validator) sites() {
 			v.add(p+".stated_total", "명시된 총 대수 %d대가 이 사이트와 하위 사이트의 카메라 대수 합 %d대와 다릅니다", "the stated total %d differs from the sum of the counts at this site and below, %d", s.StatedTotal, total)
 		}
 		switch {
+		case total == 0 && s.Kind == SiteControlCentre:
+			// A control centre runs the cameras of other sites; it needs none of its own.
 		case total == 0 && strings.TrimSpace(s.NoCamerasReason) == "":
 			v.add(p+".no_cameras_reason", "카메라가 없는 사이트는 그 사유를 적어야 합니다 (예: \"영상정보처리기기 미설치\")", "a site with no cameras must say why (e.g. \"영상정보처리기기 미설치\")")
 		case total > 0 && s.NoCamerasReason != "":
@@ -274,7 +280,7 @@ func (v *validator) cameraGroup(p string, s Site, g CameraGroup, seen map[string
 	for k, id := range g.Purposes {
 		pp := fmt.Sprintf("%s.purposes[%d]", p, k)
 		if dup[id] {
-			v.add(pp, "목적 %q가 두 번 적혀 있습니다", "purpose %q is listed twice", id)
+			v.add(pp, "목적 %q이(가) 두 번 적혀 있습니다", "purpose %q is listed twice", id)
 		}
 		dup[id] = true
 		v.ref(pp, id, v.x.Purpose(id) != nil, "설치 목적", "purpose", known)
@@ -325,7 +331,7 @@ func (v *validator) retention() {
 		p := fmt.Sprintf("retention_classes[%d]", i)
 		v.id(p+".id", c.ID, seen)
 		v.required(p+".name", c.Name, "구분 이름", "the class's name")
-		v.required(p+".filming_hours", c.FilmingHours, "촬영시간", "the filming hours")
+		v.required(p+".filming_hours", c.FilmingHours, "촬영시간", "a filming-hours value")
 		v.required(p+".storage_place", c.StoragePlace, "보관장소", "the storage place")
 		switch {
 		case c.RetentionDays < 0 || c.RetentionMonths < 0:
@@ -337,15 +343,16 @@ func (v *validator) retention() {
 		case c.RetentionDays > 3650 || c.RetentionMonths > 120:
 			v.add(p+".retention_days", "보관기간은 10년을 넘을 수 없습니다", "the retention period must not exceed 10 years")
 		case c.RetentionDaysMax() > 30 && strings.TrimSpace(c.RetentionReason) == "":
-			v.add(p+".retention_reason", "보관기간 %s은 30일을 넘으므로 그 사유를 적어야 합니다", "a retention period of %s exceeds 30 days and needs a stated reason", c.PeriodKorean())
+			v.add(p+".retention_reason", "보관기간 %[1]s은 30일을 넘으므로 그 사유를 적어야 합니다", "a retention period of %[2]s exceeds 30 days and needs a stated reason", c.PeriodKorean(), c.PeriodEnglish())
 		}
 		if c.RetentionLabel != "" {
-			n := c.RetentionDays
+			n, unit := c.RetentionDays, "일"
 			if c.RetentionMonths > 0 {
-				n = c.RetentionMonths
+				n, unit = c.RetentionMonths, "개월"
 			}
-			if n > 0 && !strings.Contains(c.RetentionLabel, fmt.Sprint(n)) {
-				v.add(p+".retention_label", "표기 %q에 보관기간 %d이 없습니다", "the label %q does not state the period %d", c.RetentionLabel, n)
+			stated := regexp.MustCompile(`(^|[^0-9])` + fmt.Sprint(n) + `\s*` + unit)
+			if n > 0 && !stated.MatchString(c.RetentionLabel) {
+				v.add(p+".retention_label", "표기 %[1]q에 보관기간 %[2]d%[3]s이 없습니다", "the label %[1]q does not state the period, %[4]s", c.RetentionLabel, n, unit, c.PeriodEnglish())
 			}
 		}
 	}
@@ -370,7 +377,7 @@ func (v *validator) people() {
 			v.ref(fmt.Sprintf("%s.sites[%d]", p, k), s, v.x.Site(s) != nil, "사이트", "site", siteIDs(v.r))
 		}
 		if pe.Email != "" && !strings.Contains(pe.Email, "@") {
-			v.add(p+".email", "전자우편 주소 %q가 올바르지 않습니다", "%q is not an e-mail address", pe.Email)
+			v.add(p+".email", "전자우편 주소 %q이(가) 올바르지 않습니다", "%q is not an e-mail address", pe.Email)
 		}
 		switch pe.Role {
 		case RoleChief, RoleManager, RoleProtectionOfficer:
@@ -460,7 +467,11 @@ func (v *validator) controlledAreas() {
 			v.ref(p+".register", c.Register, v.x.Form(c.Register) != nil, "서식", "form", nil)
 		}
 		for k, g := range c.CameraGroups {
-			v.groupRef(fmt.Sprintf("%s.camera_groups[%d]", p, k), g)
+			gp := fmt.Sprintf("%s.camera_groups[%d]", p, k)
+			v.groupRef(gp, g)
+			if _, site := v.x.CameraGroup(g); site != "" && v.x.Site(c.Site) != nil && site != c.Site && !slices.Contains(v.x.Ancestors(site), c.Site) {
+				v.add(gp, "카메라 그룹 %[1]q은(는) 통제구역의 사이트 %[2]q 또는 그 아래에 있지 않습니다 (%[3]q에 있음)", "camera group %[1]q is not at the area's site %[2]q or below it (it is at %[3]q)", g, c.Site, site)
+			}
 		}
 	}
 }

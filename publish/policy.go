@@ -165,19 +165,27 @@ func (b *policyBuilder) purposes() {
 			notes = append(notes, &Paragraph{Text: "※ " + strings.TrimPrefix(p.Note, "※ "), Note: true})
 		}
 	}
-	lead := &Paragraph{Text: Josa(b.orgName(), "은/는") + " " + strings.Join(laws, " 및 ") + "에 따라 다음과 같은 목적으로 영상정보처리기기를 설치·운영합니다."}
+	lead := &Paragraph{Text: Josa(b.orgName(), "은/는") + " " + joinKorean(laws) + "에 따라 다음과 같은 목적으로 영상정보처리기기를 설치·운영합니다."}
 	b.section("영상정보처리기기의 설치 근거 및 설치 목적", append([]Block{lead, list}, notes...)...)
+}
+
+// joinKorean joins items as Korean lists them: "A", "A 및 B", "A, B 및 C".
+func joinKorean(items []string) string {
+	if len(items) < 3 {
+		return strings.Join(items, " 및 ")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " 및 " + items[len(items)-1]
 }
 
 func countText(n int) string { return strconv.Itoa(n) + "대" }
 
 func (b *policyBuilder) groupRange(g custodian.CameraGroup) (rng, kind string) {
 	rng = g.Range
-	if g.Radius != "" {
-		if rng != "" {
-			rng += ", "
-		}
-		rng += g.Radius
+	switch {
+	case g.Radius != "" && rng != "":
+		rng += " (" + g.Radius + ")"
+	case g.Radius != "":
+		rng = g.Radius
 	}
 	switch g.Type {
 	case custodian.CameraFixed:
@@ -241,8 +249,10 @@ func (b *policyBuilder) cameras() {
 		total := b.x.SiteTotal(id)
 		children := b.x.Children(id)
 		if total == 0 && len(children) == 0 {
-			t.AddRow(s.Name, "", countText(0), s.NoCamerasReason, "", "")
-			rows++
+			if s.Kind != custodian.SiteControlCentre { // it runs other sites' cameras
+				t.AddRow(s.Name, "", countText(0), s.NoCamerasReason, "", "")
+				rows++
+			}
 			return
 		}
 		for _, c := range children {
@@ -252,11 +262,13 @@ func (b *policyBuilder) cameras() {
 			t.AddTotal(s.Name+" 계", "", "총 "+countText(total), "", "", "")
 		}
 	}
-	for _, id := range b.x.Roots() {
+	roots := b.x.Roots()
+	for _, id := range roots {
 		walk(id)
 	}
 	total := b.x.Total()
-	if rows > 1 {
+	// The grand total, unless the one root's own total row already says it.
+	if rows > 1 && !(len(roots) == 1 && t.IsTotal(len(t.Rows)-1)) {
 		t.AddTotal("합계", "", "총 "+countText(total), "", "", "")
 	}
 	noRange := true
@@ -556,17 +568,14 @@ func (b *policyBuilder) forms() {
 
 func (b *policyBuilder) history() {
 	r := b.r
-	t := &Table{Header: []string{"차수", "공고일", "시행일", "변경 내용"}, Widths: []float64{1, 2, 2, 5}}
-	n := 0
+	t := &Table{Header: []string{"구분", "공고일", "시행일", "변경 내용"}, Widths: []float64{1.4, 2, 2, 4.6}}
 	var last custodian.Date
 	for _, h := range r.Policy.History {
-		n++
-		t.AddRow(strconv.Itoa(n), h.Announced.Korean(), h.Effective.Korean(), h.Summary)
+		t.AddRow("이전 방침", h.Announced.Korean(), h.Effective.Korean(), h.Summary)
 		last = h.Effective
 	}
 	for _, v := range b.opt.Published {
-		n++
-		t.AddRow(strconv.Itoa(n), v.Announced.Korean(), v.Effective.Korean(), v.Reason)
+		t.AddRow("제"+strconv.Itoa(v.Number)+"판", v.Announced.Korean(), v.Effective.Korean(), v.Reason)
 		last = v.Effective
 	}
 	var blocks []Block

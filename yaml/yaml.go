@@ -12,6 +12,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"sort"
@@ -89,21 +90,27 @@ func Decode(file string, data []byte) (*custodian.Registry, *Positions, error) {
 	dec := yamlv3.NewDecoder(bytes.NewReader(data))
 	var doc yamlv3.Node
 	if err := dec.Decode(&doc); err != nil {
-		line, msg := syntaxError(err)
-		return fail(line, 0, "YAML 문법 오류: "+msg, "YAML syntax error: "+msg)
+		if errors.Is(err, io.EOF) {
+			return fail(0, 0, "파일에 내용이 없습니다 (주석뿐입니다)", "the file has no content (only comments)")
+		}
+		line, col, ko, en := syntaxError(err, data)
+		return fail(line, col, "YAML 문법 오류: "+ko, "YAML syntax error: "+en)
 	}
 	var extra yamlv3.Node
 	if err := dec.Decode(&extra); err == nil {
 		return fail(extra.Line, extra.Column, "문서가 둘 이상입니다 ('---' 뒤에 다른 문서가 있습니다)", "more than one document (another follows '---')")
-	} else if err.Error() != "EOF" {
-		line, msg := syntaxError(err)
-		return fail(line, 0, "YAML 문법 오류: "+msg, "YAML syntax error: "+msg)
+	} else if !errors.Is(err, io.EOF) {
+		line, col, ko, en := syntaxError(err, data)
+		return fail(line, col, "YAML 문법 오류: "+ko, "YAML syntax error: "+en)
 	}
 	d := &decoder{file: file, pos: pos}
 	var r custodian.Registry
 	root := &doc
 	if root.Kind == yamlv3.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
+	}
+	if root.Kind == yamlv3.ScalarNode && root.Tag == "!!null" {
+		return fail(0, 0, "문서에 내용이 없습니다", "the document is empty")
 	}
 	if root.Kind != yamlv3.MappingNode {
 		return fail(root.Line, root.Column, "최상위는 매핑(organisation:, sites: ...)이어야 합니다", "the top level must be a mapping (organisation:, sites: ...)")
@@ -117,13 +124,34 @@ func Decode(file string, data []byte) (*custodian.Registry, *Positions, error) {
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func syntaxError(err error) (int, string) {
+// syntaxError returns the line (and, when known, column) and message of a yaml.v3 parse
+// error. yaml.v3 reports its parser's "did not find expected ..." errors and tab errors one
+// line early (a 0-based line); those are corrected, and a tab in indentation is located
+// exactly.
+func syntaxError(err error, data []byte) (line, col int, ko, en string) {
 	msg := err.Error()
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n, m[2]
+	m := lineRE.FindStringSubmatch(msg)
+	if m == nil {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		return 0, 0, msg, msg
 	}
-	return 0, strings.TrimPrefix(msg, "yaml: ")
+	line, _ = strconv.Atoi(m[1])
+	msg = m[2]
+	// A tab in the indentation near the error is its cause, whatever yaml.v3 says.
+	lines := strings.Split(string(data), "\n")
+	for i := max(line-1, 0); i <= line+1 && i < len(lines); i++ {
+		indent := len(lines[i]) - len(strings.TrimLeft(lines[i], " \t"))
+		if j := strings.IndexByte(lines[i][:indent], '\t'); j >= 0 {
+			return i + 1, j + 1, "들여쓰기에 탭 문자가 있습니다; 공백을 쓰십시오", "a tab character in the indentation; use spaces"
+		}
+	}
+	if strings.HasPrefix(msg, "did not find expected") {
+		// yaml.v3 gives the 0-based line where the enclosing block or bracket began.
+		line++
+		return line, 0, msg + " — 이 줄에서 시작하는 블록의 들여쓰기와 괄호를 확인하십시오",
+			msg + " — check the indentation and brackets of the block that starts on this line"
+	}
+	return line, col, msg, msg
 }
 
 type decoder struct {
@@ -186,6 +214,9 @@ func (d *decoder) decode(n *yamlv3.Node, v reflect.Value, path string) {
 		if n.Kind != yamlv3.SequenceNode {
 			d.wrongType(n, path, "목록", "a list")
 			return
+		}
+		if len(n.Content) == 0 {
+			return // an empty list is the same as none
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
@@ -298,6 +329,10 @@ func (d *decoder) decodeStruct(n *yamlv3.Node, v reflect.Value, path string) {
 			continue
 		}
 		fpath := join(path, k.Value)
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			d.add(k, fpath, "병합 키(<<)는 지원하지 않습니다; 값을 직접 적으십시오", "merge keys (<<) are not supported; write the values out")
+			continue
+		}
 		if line, dup := seen[k.Value]; dup {
 			d.add(k, fpath, fmt.Sprintf("키 %q가 중복됩니다 (처음: %d행)", k.Value, line), fmt.Sprintf("duplicate key %q (first on line %d)", k.Value, line))
 			continue
@@ -336,7 +371,8 @@ func closest(s string, names []string) string {
 			best, bestD = n, dd
 		}
 	}
-	if bestD <= 2 || (bestD <= 3 && len(s) > 8) {
+	n := len([]rune(s))
+	if bestD <= n/2 && (bestD <= 2 || (bestD <= 3 && n > 8)) {
 		return best
 	}
 	return ""
@@ -372,13 +408,31 @@ const Header = `# Custodian 기관 등록 정보 (organisation registry)
 func Encode(r *custodian.Registry) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(Header)
+	var root yamlv3.Node
+	if err := root.Encode(r); err != nil {
+		return nil, err
+	}
+	plainDates(&root)
 	enc := yamlv3.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(&root); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+var dateRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// plainDates writes dates (quoted because custodian.Date marshals to a string) as plain
+// scalars, as a person would write them. Decode reads both.
+func plainDates(n *yamlv3.Node) {
+	if n.Kind == yamlv3.ScalarNode && n.Tag == "!!str" && dateRE.MatchString(n.Value) {
+		n.Tag, n.Style = "!!timestamp", 0
+	}
+	for _, c := range n.Content {
+		plainDates(c)
+	}
 }

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"custodian"
+	"custodian/datadir"
+	"custodian/sqlite"
+	"custodian/yaml"
+)
+
+func cmdInit(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("init")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	d, err := datadir.Init(a.dataPath)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, d.DBPath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	key, err := d.MasterKey()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s\n", a.msg(
+		fmt.Sprintf("데이터 디렉터리를 만들었습니다: %s\n  데이터베이스  %s\n  마스터 키     %s (ID %s) — 데이터와 따로 백업하십시오 (docs/OPERATIONS.md)\n  서명 키       %s",
+			d.Path, d.DBPath(), d.File(datadir.MasterKeyFile), datadir.KeyID(key), d.File(datadir.SigningKeyFile)),
+		fmt.Sprintf("created the data directory %s\n  database     %s\n  master key   %s (ID %s) — back it up apart from the data (docs/OPERATIONS.md)\n  signing key  %s",
+			d.Path, d.DBPath(), d.File(datadir.MasterKeyFile), datadir.KeyID(key), d.File(datadir.SigningKeyFile))))
+	return nil
+}
+
+// readInput reads a file, or standard input for "-".
+func (a *app) readInput(path string) ([]byte, string, error) {
+	if path == "-" {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, yaml.MaxFileSize+1))
+		return b, "(stdin)", err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, path, custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %v", "cannot open %s: %v", path, err)
+	}
+	if st.IsDir() {
+		return nil, path, custodian.Errorf(custodian.EINVALID, "%s는 디렉터리입니다", "%s is a directory", path)
+	}
+	if st.Size() > yaml.MaxFileSize {
+		return nil, path, custodian.Errorf(custodian.EINVALID, "%s가 너무 큽니다 (%d바이트, 최대 %d)", "%s is too large (%d bytes, at most %d)", path, st.Size(), yaml.MaxFileSize)
+	}
+	b, err := os.ReadFile(path)
+	return b, path, err
+}
+
+func (a *app) loadFile(path string) (*custodian.Registry, string, error) {
+	data, name, err := a.readInput(path)
+	if err != nil {
+		return nil, name, err
+	}
+	r, err := yaml.Load(name, data)
+	return r, name, err
+}
+
+func (a *app) summary(r *custodian.Registry) string {
+	x := r.Index()
+	groups := 0
+	for _, s := range r.Sites {
+		groups += len(s.CameraGroups)
+	}
+	return a.msg(
+		fmt.Sprintf("%s: 사이트 %d곳, 카메라 그룹 %d개 (%d대), 목적 %d개, 보관 등급 %d개, 관계자 %d명", r.Organisation.Name, len(r.Sites), groups, x.Total(), len(r.Purposes), len(r.RetentionClasses), len(r.People)),
+		fmt.Sprintf("%s: %d sites, %d camera groups (%d cameras), %d purposes, %d retention classes, %d people", r.Organisation.Name, len(r.Sites), groups, x.Total(), len(r.Purposes), len(r.RetentionClasses), len(r.People)))
+}
+
+func cmdValidate(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("validate")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	r, name, err := a.loadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s %s\n", a.msg(name+": 문제 없음 —", name+": valid —"), a.summary(r))
+	return nil
+}
+
+func cmdImport(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("import")
+	dry := fs.Bool("dry-run", false, "검사만 하고 저장하지 않음 (check only, store nothing)")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *dry {
+		return cmdValidate(a, ctx, pos)
+	}
+	r, name, err := a.loadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	meta, err := db.SaveRegistry(ctx, r, name)
+	if err != nil {
+		return err
+	}
+	if meta.Unchanged {
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("변경 사항이 없습니다 (현재 개정판 %d과 같음) — %s", meta.Revision, a.summary(r)),
+			fmt.Sprintf("no changes (same as the current revision %d) — %s", meta.Revision, a.summary(r))))
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s\n", a.msg(
+		fmt.Sprintf("가져왔습니다 (개정판 %d): %s", meta.Revision, a.summary(r)),
+		fmt.Sprintf("imported (revision %d): %s", meta.Revision, a.summary(r))))
+	return nil
+}
+
+func cmdExport(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("export")
+	out := fs.String("o", "", "출력 파일 (output file; default stdout)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, _, err := db.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := yaml.Encode(r)
+	if err != nil {
+		return err
+	}
+	o, err := a.create(*out, false)
+	if err != nil {
+		return err
+	}
+	_, err = o.w.Write(data)
+	return o.commit(err)
+}
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func cmdSitesList(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("sites list")
+	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sites, err := db.ListSites(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return a.printJSON(sites)
+	}
+	t := &textTable{header: []string{"ID", a.msg("이름", "NAME"), a.msg("종류", "KIND"), a.msg("상위", "PARENT"), a.msg("카메라", "CAMERAS"), a.msg("하위 포함", "WITH BELOW"), a.msg("비고", "NOTE")}}
+	for _, s := range sites {
+		t.add(s.ID, s.Name, s.Kind, s.Parent, strconv.Itoa(s.Cameras), strconv.Itoa(s.CamerasTotal), s.NoCamerasReason)
+	}
+	t.write(a.stdout)
+	return nil
+}
+
+func cmdCamerasList(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("cameras list")
+	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
+	site := fs.String("site", "", "이 사이트와 하위 사이트만 (only this site and the sites below it)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	groups, err := db.ListCameraGroups(ctx, *site)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return a.printJSON(groups)
+	}
+	t := &textTable{header: []string{"ID", a.msg("사이트", "SITE"), a.msg("분류", "CATEGORY"), a.msg("대수", "COUNT"), a.msg("설치 위치", "LOCATIONS"), a.msg("목적", "PURPOSES"), a.msg("보관", "RETENTION")}}
+	total := 0
+	for _, g := range groups {
+		t.add(g.ID, g.SiteName, g.Category, strconv.Itoa(g.Count), strings.Join(g.Locations, ", "), strings.Join(g.Purposes, ","), g.RetentionClass)
+		total += g.Count
+	}
+	t.write(a.stdout)
+	fmt.Fprintf(a.stdout, "%s\n", a.msg(fmt.Sprintf("카메라 그룹 %d개, 총 %d대", len(groups), total), fmt.Sprintf("%d camera groups, %d cameras", len(groups), total)))
+	return nil
+}
+
+func cmdPeopleList(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("people list")
+	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, _, err := db.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		people := r.People
+		if people == nil {
+			people = []custodian.Person{}
+		}
+		return a.printJSON(people)
+	}
+	t := &textTable{header: []string{"ID", a.msg("이름", "NAME"), a.msg("역할", "ROLE"), a.msg("정/부", "RANK"), a.msg("부서", "DEPARTMENT"), a.msg("직위", "TITLE"), a.msg("연락처", "CONTACT"), a.msg("사이트", "SITES")}}
+	for _, p := range r.People {
+		role := custodian.RoleName(p.Role)
+		if a.lang == "en" {
+			role = p.Role
+		}
+		t.add(p.ID, p.Name, role, p.Rank, p.Department, p.Title, p.Phone, strings.Join(p.Sites, ","))
+	}
+	t.write(a.stdout)
+	return nil
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+
+	"custodian"
+	"custodian/datadir"
+	"custodian/examples"
+	"custodian/publish"
+	"custodian/sqlite"
+	"custodian/web"
+	"custodian/yaml"
+)
+
+// DefaultListen is where the server listens unless told otherwise: loopback only.
+const DefaultListen = "127.0.0.1:8080"
+
+func cmdServe(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("serve")
+	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return a.serve(ctx, db, *listen)
+}
+
+func (a *app) serve(ctx context.Context, db *sqlite.DB, listen string) error {
+	s := web.New(db, db)
+	s.Now = a.now
+	return s.ListenAndServe(ctx, listen, func(addr net.Addr) {
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("http://%s/ 에서 서비스합니다 (Ctrl-C로 종료)", addr),
+			fmt.Sprintf("serving on http://%s/ (Ctrl-C to stop)", addr)))
+	})
+}
+
+// DemoData is the demo's data directory unless --data or CUSTODIAN_DATA says otherwise.
+const DemoData = "./custodian-demo"
+
+func cmdDemo(a *app, ctx context.Context, args []string) error {
+	if a.getenv(datadir.EnvVar) == "" && a.dataPath == datadir.DefaultPath {
+		a.dataPath = DemoData
+	}
+	fs := a.flags("demo")
+	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
+	example := fs.String("example", "", "가져올 등록 정보 YAML (registry to import; default the embedded "+examples.Demo+")")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	var reg *custodian.Registry
+	var source string
+	var err error
+	if *example != "" {
+		if reg, source, err = a.loadFile(*example); err != nil {
+			return err
+		}
+	} else {
+		data, err := examples.FS.ReadFile(examples.Demo)
+		if err != nil {
+			return err
+		}
+		source = "examples/" + examples.Demo
+		if reg, err = yaml.Load(source, data); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(a.dataPath); os.IsNotExist(err) {
+		if err := cmdInit(a, ctx, nil); err != nil {
+			return err
+		}
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := a.demoSetup(ctx, db, reg, source); err != nil {
+		return err
+	}
+	return a.serve(ctx, db, *listen)
+}
+
+// demoSetup imports the example and, on a fresh demo, publishes two versions: one in
+// effect since last month and an announced revision that adds a camera and takes effect
+// next week, so that the portal shows a history, an announcement and a diff.
+func (a *app) demoSetup(ctx context.Context, db *sqlite.DB, reg *custodian.Registry, source string) error {
+	versions, err := db.PolicyVersions(ctx)
+	if err != nil {
+		return err
+	}
+	if len(versions) > 0 {
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("기존 데모 데이터를 사용합니다: %s (공고된 판 %d개)", a.dataPath, len(versions)),
+			fmt.Sprintf("using the existing demo data in %s (%d published versions)", a.dataPath, len(versions))))
+		return nil
+	}
+	if _, err := db.SaveRegistry(ctx, reg, source); err != nil {
+		return err
+	}
+	today := custodian.DateOf(a.now())
+	if _, err := publish.PublishPolicy(ctx, db, db, publish.PublishRequest{
+		Announced: today.AddDays(-40), Effective: today.AddDays(-30), Reason: "데모: 최초 공고", By: "demo",
+	}); err != nil {
+		return err
+	}
+	// The revision: one more camera at the first site that has cameras.
+	for i := range reg.Sites {
+		s := &reg.Sites[i]
+		if len(s.CameraGroups) == 0 {
+			continue
+		}
+		g := s.CameraGroups[0]
+		g.ID = g.ID + "-added"
+		g.Count = 1
+		g.Locations = []string{"주차장 출입구"}
+		g.Range = ""
+		s.CameraGroups = append(s.CameraGroups, g)
+		if s.StatedTotal > 0 {
+			s.StatedTotal++
+		}
+		if reg.Organisation.StatedTotal > 0 {
+			reg.Organisation.StatedTotal++
+		}
+		for _, anc := range reg.Index().Ancestors(s.ID) {
+			for j := range reg.Sites {
+				if reg.Sites[j].ID == anc && reg.Sites[j].StatedTotal > 0 {
+					reg.Sites[j].StatedTotal++
+				}
+			}
+		}
+		break
+	}
+	if _, err := db.SaveRegistry(ctx, reg, source+" (데모 개정: 카메라 1대 추가)"); err != nil {
+		return err
+	}
+	if _, err := publish.PublishPolicy(ctx, db, db, publish.PublishRequest{
+		Announced: today, Effective: today.AddDays(reg.NoticePeriod()), Reason: "데모: 주차장 출입구 카메라 1대 추가", By: "demo",
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s\n", a.msg(
+		fmt.Sprintf("데모 준비 완료: %s 가져와 방침 2개 판을 공고했습니다 (데이터: %s)", publish.Josa(reg.Organisation.Name, "을/를"), a.dataPath),
+		fmt.Sprintf("demo ready: imported %s and published two policy versions (data in %s)", reg.Organisation.Name, a.dataPath)))
+	return nil
+}

@@ -1,0 +1,396 @@
+// Package web is Custodian's HTTP server. At this stage it serves the public portal: the
+// policy in effect, every published version with its dates and a diff, and the signboards
+// of every site. Korean first; ?lang=en switches the page chrome to English (the policy
+// itself is a Korean legal document and stays Korean).
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"custodian"
+	"custodian/pdf"
+	"custodian/publish"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Server serves the portal from the registry and policy stores.
+type Server struct {
+	Registry custodian.RegistryService
+	Policies custodian.PolicyService
+	// Now returns the current time (the policy in effect depends on the date).
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	tmpl *template.Template
+	mux  *http.ServeMux
+}
+
+// New returns a server over the given stores.
+func New(reg custodian.RegistryService, pol custodian.PolicyService) *Server {
+	s := &Server{Registry: reg, Policies: pol, Now: time.Now, Logger: slog.Default()}
+	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+		"t": func(lang, ko, en string) string {
+			if lang == "en" {
+				return en
+			}
+			return ko
+		},
+		"prev": func(n int) int { return n - 1 },
+	}).ParseFS(assets, "templates/*.html"))
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET /static/policy.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Write([]byte(publish.Stylesheet))
+	})
+	m.HandleFunc("GET /{$}", s.handleIndex)
+	m.HandleFunc("GET /policy", s.handlePolicy)
+	m.HandleFunc("GET /policy/{version}", s.handlePolicy)
+	m.HandleFunc("GET /policy/diff", s.handleDiff)
+	m.HandleFunc("GET /signage/{site}", s.handleSignage)
+	m.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, custodian.Errorf(custodian.ENOTFOUND, "%s 페이지가 없습니다", "there is no page %s", r.URL.Path))
+	})
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	s.mux = m
+}
+
+// ServeHTTP serves a request with the security headers every response carries.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// ListenAndServe serves on addr until ctx ends, then shuts down gracefully. ready, if not
+// nil, is called with the bound address once the server accepts connections.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %v", "cannot listen on %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+func lang(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "en" {
+		return "en"
+	}
+	return "ko"
+}
+
+// page is what every template gets.
+type page struct {
+	Lang    string
+	Title   string
+	OrgName string
+	Path    string
+	Data    any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	p := page{Lang: lang(r), Title: title, Path: r.URL.Path, Data: data}
+	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
+		p.OrgName = reg.Organisation.Name
+	}
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, p); err != nil {
+		s.Logger.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail shows err as a page with the status its code maps to.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	switch custodian.ErrorCode(err) {
+	case custodian.EINVALID:
+		status = http.StatusBadRequest
+	case custodian.ENOTFOUND:
+		status = http.StatusNotFound
+	case custodian.ECONFLICT:
+		status = http.StatusConflict
+	case custodian.EUNAUTHORIZED:
+		status = http.StatusForbidden
+	}
+	msg := "내부 오류가 발생했습니다 (internal error)"
+	var ce *custodian.Error
+	if errors.As(err, &ce) {
+		msg = ce.Ko
+		if lang(r) == "en" {
+			msg = ce.En
+		}
+	}
+	if status == http.StatusInternalServerError {
+		s.Logger.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	s.render(w, r, status, "error.html", strconv.Itoa(status), msg)
+}
+
+func (s *Server) today() custodian.Date { return custodian.DateOf(s.Now()) }
+
+type versionRow struct {
+	custodian.PolicyVersion
+	Status string // "current", "upcoming", "superseded"
+}
+
+func (s *Server) versionRows(ctx context.Context) ([]versionRow, *custodian.PolicyVersion, error) {
+	versions, err := s.Policies.PolicyVersions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur := custodian.InEffect(versions, s.today())
+	rows := make([]versionRow, len(versions))
+	for i := range versions {
+		v := versions[len(versions)-1-i] // newest first
+		st := "superseded"
+		switch {
+		case cur != nil && v.Number == cur.Number:
+			st = "current"
+		case v.Effective.After(s.today()):
+			st = "upcoming"
+		}
+		rows[i] = versionRow{v, st}
+	}
+	return rows, cur, nil
+}
+
+type signRow struct {
+	ID, Name string
+	Cameras  int
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	rows, cur, err := s.versionRows(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := struct {
+		Versions []versionRow
+		Current  *custodian.PolicyVersion
+		Upcoming []versionRow
+		Signs    []signRow
+		Homepage string
+	}{Versions: rows, Current: cur}
+	for _, v := range rows {
+		if v.Status == "upcoming" {
+			data.Upcoming = append(data.Upcoming, v)
+		}
+	}
+	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
+		x := reg.Index()
+		data.Homepage = reg.Organisation.Homepage
+		for _, site := range reg.Sites {
+			if n := x.SignboardTotal(site.ID); n > 0 {
+				data.Signs = append(data.Signs, signRow{site.ID, site.Name, n})
+			}
+		}
+	} else if custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "index.html", "", data)
+}
+
+// resolve turns the {version} path value into a version number: "" and "current" mean the
+// version in effect today.
+func (s *Server) resolve(ctx context.Context, name string) (int, error) {
+	if name == "" {
+		name = "current"
+	}
+	if name == "draft" { // the portal shows only published text
+		return 0, custodian.Errorf(custodian.ENOTFOUND, "초안은 공개되지 않습니다", "drafts are not public")
+	}
+	return publish.ResolveVersion(ctx, s.Policies, name, s.today())
+}
+
+func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	n, err := s.resolve(ctx, r.PathValue("version"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch format := r.URL.Query().Get("format"); format {
+	case "md":
+		md, err := publish.VersionMarkdown(ctx, s.Registry, s.Policies, n)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.Write([]byte(md))
+		return
+	case "pdf":
+		doc, v, err := publish.VersionDocument(ctx, s.Registry, s.Policies, n)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := pdf.Policy(doc, pdf.Options{CreationDate: v.PublishedAt})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `inline; filename="policy-v`+strconv.Itoa(n)+`.pdf"`)
+		w.Write(b)
+		return
+	case "", "html":
+	default:
+		s.fail(w, r, custodian.Errorf(custodian.EINVALID, "형식 %q는 지원하지 않습니다 (html, md, pdf)", "format %q is not supported (html, md, pdf)", format))
+		return
+	}
+	doc, v, err := publish.VersionDocument(ctx, s.Registry, s.Policies, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := publish.HTMLBody(doc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows, cur, err := s.versionRows(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "policy.html", doc.Title, struct {
+		Version  *custodian.PolicyVersion
+		Current  *custodian.PolicyVersion
+		Versions []versionRow
+		Body     template.HTML
+	}{v, cur, rows, body})
+}
+
+type diffLine struct {
+	Class, Text string
+}
+
+func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	a, err := s.resolve(ctx, q.Get("a"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.resolve(ctx, q.Get("b"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := publish.Diff(ctx, s.Registry, s.Policies, a, b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var lines []diffLine
+	for _, l := range strings.Split(strings.TrimSuffix(d, "\n"), "\n") {
+		if l == "" {
+			continue
+		}
+		c := "ctx"
+		switch {
+		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+			c = "file"
+		case strings.HasPrefix(l, "@@"):
+			c = "hunk"
+		case l[0] == '+':
+			c = "add"
+		case l[0] == '-':
+			c = "del"
+		}
+		lines = append(lines, diffLine{c, l})
+	}
+	rows, _, err := s.versionRows(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "diff.html", "diff", struct {
+		A, B     int
+		Lines    []diffLine
+		Versions []versionRow
+	}{a, b, lines, rows})
+}
+
+func (s *Server) handleSignage(w http.ResponseWriter, r *http.Request) {
+	reg, _, err := s.Registry.Registry(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sign, err := publish.Signboard(reg, r.PathValue("site"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var b []byte
+	var ctype string
+	switch format := r.URL.Query().Get("format"); format {
+	case "", "html":
+		b, err = publish.SignHTML(sign)
+		ctype = "text/html; charset=utf-8"
+		// A printable page with its own inline styles and no scripts.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'")
+	case "svg":
+		b, err = publish.SignSVG(sign)
+		ctype = "image/svg+xml"
+	case "pdf":
+		b, err = pdf.Sign(sign, pdf.Options{CreationDate: s.Now()})
+		ctype = "application/pdf"
+	default:
+		err = custodian.Errorf(custodian.EINVALID, "형식 %q는 지원하지 않습니다 (html, svg, pdf)", "format %q is not supported (html, svg, pdf)", format)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Write(b)
+}
