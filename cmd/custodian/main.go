@@ -278,6 +278,16 @@ func (a *app) commandHelp(fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
+// parseOpen parses a command's arguments and opens the database; the caller closes it.
+func (a *app) parseOpen(ctx context.Context, fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, *sqlite.DB, error) {
+	pos, err := a.parse(fs, args, minPos, maxPos)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := a.openDB(ctx)
+	return pos, db, err
+}
+
 // openDB opens the data directory and its database.
 func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	d, err := datadir.Open(a.dataPath)

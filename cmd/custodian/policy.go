@@ -118,10 +118,7 @@ func cmdPolicyPublish(a *app, ctx context.Context, args []string) error {
 func cmdPolicyHistory(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("policy history")
 	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -156,11 +153,7 @@ func cmdPolicyHistory(a *app, ctx context.Context, args []string) error {
 
 func cmdPolicyDiff(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("policy diff")
-	pos, err := a.parse(fs, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	pos, db, err := a.parseOpen(ctx, fs, args, 2, 2)
 	if err != nil {
 		return err
 	}

@@ -133,10 +133,7 @@ func cmdImport(a *app, ctx context.Context, args []string) error {
 func cmdExport(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("export")
 	out := fs.String("o", "", "출력 파일 (output file; default stdout)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -167,10 +164,7 @@ func (a *app) printJSON(v any) error {
 func cmdSitesList(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("sites list")
 	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -194,10 +188,7 @@ func cmdCamerasList(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("cameras list")
 	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
 	site := fs.String("site", "", "이 사이트와 하위 사이트만 (only this site and the sites below it)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -223,10 +214,7 @@ func cmdCamerasList(a *app, ctx context.Context, args []string) error {
 func cmdPeopleList(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("people list")
 	asJSON := fs.Bool("json", false, "JSON 배열로 출력 (print a JSON array)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}

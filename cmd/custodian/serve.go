@@ -21,10 +21,7 @@ const DefaultListen = "127.0.0.1:8080"
 func cmdServe(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("serve")
 	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx)
+	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
 	if err != nil {
 		return err
 	}
