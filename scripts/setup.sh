@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils)
+packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -39,6 +39,25 @@ if [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" != "$want" ]; t
 fi
 
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || die "the Korean font NanumGothic is missing (package fonts-nanum)"
+
+# Test footage (MEDIA.md): vtest.avi from Debian's opencv-doc, a real fixed surveillance
+# camera, transcoded to H.264 and H.265 with a keyframe every 2 s. Kept in .cache/media
+# (ignored by git); made once.
+media=.cache/media
+if [ ! -s "$media/vtest-h264.mp4" ] || [ ! -s "$media/vtest-h265.mp4" ]; then
+  say "preparing test footage in $media"
+  mkdir -p "$media/deb"
+  if [ ! -s "$media/vtest.avi" ]; then
+    (cd "$media/deb" && apt-get download opencv-doc >/dev/null 2>&1) || die "cannot download opencv-doc (test footage)"
+    dpkg -x "$media"/deb/opencv-doc_*.deb "$media/deb/x"
+    cp "$media/deb/x/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$media/vtest.avi"
+    rm -rf "$media/deb"
+  fi
+  ffmpeg -nostdin -loglevel error -y -i "$media/vtest.avi" -an -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 20 -keyint_min 20 -sc_threshold 0 -b:v 870k "$media/vtest-h264.mp4.tmp.mp4"
+  mv "$media/vtest-h264.mp4.tmp.mp4" "$media/vtest-h264.mp4"
+  ffmpeg -nostdin -loglevel error -y -i "$media/vtest.avi" -an -c:v libx265 -preset veryfast -pix_fmt yuv420p -tag:v hvc1 -x265-params "keyint=20:min-keyint=20:scenecut=0:log-level=error" -b:v 600k "$media/vtest-h265.mp4.tmp.mp4"
+  mv "$media/vtest-h265.mp4.tmp.mp4" "$media/vtest-h265.mp4"
+fi
 
 say "downloading Go modules"
 go mod download

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -43,33 +44,50 @@ type app struct {
 
 // command is one subcommand. Its name may have two words ("policy render").
 type command struct {
-	name    string
-	args    string
-	ko, en  string
-	run     func(a *app, ctx context.Context, args []string) error
-	general bool // listed first in help
+	name   string
+	args   string
+	ko, en string
+	run    func(a *app, ctx context.Context, args []string) error
+	group  int
 }
 
+// commands lists every subcommand; help shows them sorted by group. Each file that defines
+// commands registers them from an init function.
 var commands []*command
 
-func init() {
-	commands = []*command{
-		{name: "init", ko: "데이터 디렉터리를 만듭니다 (데이터베이스, 마스터 키, 서명 키)", en: "create the data directory (database, master key, signing key)", run: cmdInit, general: true},
-		{name: "demo", args: "[--listen ADDR] [--example FILE]", ko: "예시 기관으로 데모를 시작합니다", en: "start the demo with an example organisation", run: cmdDemo, general: true},
-		{name: "serve", args: "[--listen ADDR]", ko: "웹 서버를 시작합니다 (공개 포털: 방침과 안내판)", en: "start the web server (public portal: policy and signboards)", run: cmdServe, general: true},
-		{name: "import", args: "FILE [--dry-run]", ko: "YAML 등록 정보를 가져옵니다 (전부 아니면 전무)", en: "import a registry YAML file (all or nothing)", run: cmdImport},
-		{name: "export", args: "[-o FILE]", ko: "등록 정보를 YAML로 내보냅니다", en: "export the registry as YAML", run: cmdExport},
-		{name: "validate", args: "FILE", ko: "YAML 등록 정보를 검사만 합니다", en: "check a registry YAML file without importing it", run: cmdValidate},
-		{name: "sites list", args: "[--json]", ko: "사이트 목록", en: "list the sites", run: cmdSitesList},
-		{name: "cameras list", args: "[--site ID] [--json]", ko: "카메라 그룹 목록", en: "list the camera groups", run: cmdCamerasList},
-		{name: "people list", args: "[--json]", ko: "관리책임자·접근권한자 목록", en: "list the responsible people", run: cmdPeopleList},
-		{name: "policy render", args: "[--format md|html|pdf] [--version N|draft|latest|current] [-o FILE]", ko: "운영·관리 방침을 출력합니다", en: "render the operation & management policy", run: cmdPolicyRender},
-		{name: "policy publish", args: "--announce DATE --effective DATE [--reason TEXT] [--by NAME]", ko: "현재 등록 정보로 새 판을 공고합니다", en: "publish the current registry as a new version", run: cmdPolicyPublish},
-		{name: "policy history", args: "[--json]", ko: "공고된 판의 이력", en: "list the published versions", run: cmdPolicyHistory},
-		{name: "policy diff", args: "A B", ko: "두 판의 차이 (번호, draft, latest, current)", en: "show what changed between two versions", run: cmdPolicyDiff},
-		{name: "signage", args: "--site ID [--format pdf|svg|html] [-o FILE]", ko: "사이트의 안내판을 출력합니다 (A4)", en: "render a site's signboard (A4)", run: cmdSignage},
-		{name: "version", ko: "버전을 출력합니다", en: "print the version", run: cmdVersion},
+// register adds commands of a help group (0 general, 1 registry, 2 policy, 3 footage,
+// 4 access log, 9 other).
+func register(group int, cs ...*command) {
+	for _, c := range cs {
+		c.group = group
 	}
+	commands = append(commands, cs...)
+	sort.SliceStable(commands, func(i, j int) bool { return commands[i].group < commands[j].group })
+}
+
+func init() {
+	register(0, builtin[:3]...)
+	register(1, builtin[3:9]...)
+	register(2, builtin[9:14]...)
+	register(9, builtin[14:]...)
+}
+
+var builtin = []*command{
+	{name: "init", ko: "데이터 디렉터리를 만듭니다 (데이터베이스, 마스터 키, 서명 키)", en: "create the data directory (database, master key, signing key)", run: cmdInit},
+	{name: "demo", args: "[--listen ADDR] [--example FILE]", ko: "예시 기관으로 데모를 시작합니다", en: "start the demo with an example organisation", run: cmdDemo},
+	{name: "serve", args: "[--listen ADDR]", ko: "웹 서버를 시작합니다 (공개 포털: 방침과 안내판)", en: "start the web server (public portal: policy and signboards)", run: cmdServe},
+	{name: "import", args: "FILE [--dry-run]", ko: "YAML 등록 정보를 가져옵니다 (전부 아니면 전무)", en: "import a registry YAML file (all or nothing)", run: cmdImport},
+	{name: "export", args: "[-o FILE]", ko: "등록 정보를 YAML로 내보냅니다", en: "export the registry as YAML", run: cmdExport},
+	{name: "validate", args: "FILE", ko: "YAML 등록 정보를 검사만 합니다", en: "check a registry YAML file without importing it", run: cmdValidate},
+	{name: "sites list", args: "[--json]", ko: "사이트 목록", en: "list the sites", run: cmdSitesList},
+	{name: "cameras list", args: "[--site ID] [--json]", ko: "카메라 그룹 목록", en: "list the camera groups", run: cmdCamerasList},
+	{name: "people list", args: "[--json]", ko: "관리책임자·접근권한자 목록", en: "list the responsible people", run: cmdPeopleList},
+	{name: "policy render", args: "[--format md|html|pdf] [--version N|draft|latest|current] [-o FILE]", ko: "운영·관리 방침을 출력합니다", en: "render the operation & management policy", run: cmdPolicyRender},
+	{name: "policy publish", args: "--announce DATE --effective DATE [--reason TEXT] [--by NAME]", ko: "현재 등록 정보로 새 판을 공고합니다", en: "publish the current registry as a new version", run: cmdPolicyPublish},
+	{name: "policy history", args: "[--json]", ko: "공고된 판의 이력", en: "list the published versions", run: cmdPolicyHistory},
+	{name: "policy diff", args: "A B", ko: "두 판의 차이 (번호, draft, latest, current)", en: "show what changed between two versions", run: cmdPolicyDiff},
+	{name: "signage", args: "--site ID [--format pdf|svg|html] [-o FILE]", ko: "사이트의 안내판을 출력합니다 (A4)", en: "render a site's signboard (A4)", run: cmdSignage},
+	{name: "version", ko: "버전을 출력합니다", en: "print the version", run: cmdVersion},
 }
 
 const usageHead = `custodian — 영상정보처리기기 운영·관리 (CCTV custody under PIPA Article 25)
