@@ -1,0 +1,108 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"custodian"
+)
+
+// Segment is an open segment: its footage can be read at any offset, and every byte read
+// is authenticated.
+type Segment struct {
+	custodian.Segment
+	f  *os.File
+	cr *chunkReader
+}
+
+// Open opens a segment for reading. It fails if the segment's key was destroyed.
+func (v *Vault) Open(ctx context.Context, seg custodian.Segment) (*Segment, error) {
+	key, err := v.cat.Key(ctx, seg.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	dataKey, err := v.unwrap(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(v.path(seg.Path))
+	if err != nil {
+		return nil, segmentError(&seg, err)
+	}
+	s, err := v.openFile(f, &seg, dataKey)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (v *Vault) openFile(f *os.File, seg *custodian.Segment, dataKey []byte) (*Segment, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, segmentError(seg, err)
+	}
+	hb := make([]byte, HeaderSize)
+	if _, err := f.ReadAt(hb, 0); err != nil {
+		return nil, segmentError(seg, fmt.Errorf("reading the header: %w", err))
+	}
+	h, err := parseHeader(hb)
+	if err != nil {
+		return nil, segmentError(seg, err)
+	}
+	if want, err := parseID(seg.ID); err != nil || h.segmentID != want {
+		return nil, segmentError(seg, errors.New("the file belongs to another segment"))
+	}
+	if want, err := parseID(seg.KeyID); err != nil || h.keyID != want {
+		return nil, segmentError(seg, errors.New("the file is encrypted under another key"))
+	}
+	s, err := newSealer(dataKey, h, seg.Camera)
+	if err != nil {
+		return nil, err
+	}
+	cr, err := newChunkReader(f, st.Size(), s, h)
+	if err != nil {
+		return nil, segmentError(seg, err)
+	}
+	return &Segment{Segment: *seg, f: f, cr: cr}, nil
+}
+
+// Size returns the footage size.
+func (s *Segment) Size() int64 { return s.cr.plainSize }
+
+// ReadAt reads footage at off; the chunks read are decrypted and authenticated.
+func (s *Segment) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.cr.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, segmentError(&s.Segment, err)
+	}
+	return n, err
+}
+
+// Close closes the file.
+func (s *Segment) Close() error { return s.f.Close() }
+
+// ReadAll decrypts the whole segment and checks it against the SHA-256 recorded when it was
+// written.
+func (s *Segment) ReadAll() ([]byte, error) {
+	buf := make([]byte, s.Size())
+	if _, err := s.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if sum := sha256.Sum256(buf); len(s.SHA256) > 0 && !bytes.Equal(sum[:], s.SHA256) {
+		return nil, custodian.Errorf(custodian.EINVALID,
+			"세그먼트 %[1]s의 내용이 기록 당시의 해시와 다릅니다", "segment %[1]s does not match the hash recorded when it was written", s.ID)
+	}
+	return buf, nil
+}
+
+// Find lists the segments of camera overlapping [from, to).
+func (v *Vault) Find(ctx context.Context, camera string, from, to time.Time) ([]custodian.Segment, error) {
+	return v.cat.Segments(ctx, camera, from, to)
+}

@@ -1,0 +1,164 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"custodian"
+)
+
+// Verification levels.
+const (
+	LevelPresence = "presence" // every segment's file exists
+	LevelSize     = "size"     // ... and has the size recorded
+	LevelHash     = "hash"     // ... and decrypts, every chunk authentic, to the SHA-256 recorded
+)
+
+// Problem is one thing wrong that Verify found.
+type Problem struct {
+	Segment string `json:"segment,omitempty"`
+	Camera  string `json:"camera,omitempty"`
+	Path    string `json:"path"`
+	Ko      string `json:"ko"`
+	En      string `json:"en"`
+}
+
+// VerifyReport is the result of Verify.
+type VerifyReport struct {
+	Level    string    `json:"level"`
+	Segments int       `json:"segments"`
+	Bytes    int64     `json:"bytes"`
+	Problems []Problem `json:"problems"`
+}
+
+// Verify checks every segment in the catalog against its file at the given level, and
+// looks for files in the vault that no segment owns. progress, if set, is called with the
+// work done and the total (segments, or bytes at LevelHash).
+func (v *Vault) Verify(ctx context.Context, level string, progress func(done, total int64)) (*VerifyReport, error) {
+	switch level {
+	case LevelPresence, LevelSize, LevelHash:
+	default:
+		return nil, custodian.Errorf(custodian.EINVALID, "검사 수준 %q는 presence, size, hash 중 하나여야 합니다", "level %q must be presence, size or hash", level)
+	}
+	rows, err := v.cat.Storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, r := range rows {
+		if level == LevelHash {
+			total += r.Bytes
+		} else {
+			total += int64(r.Segments)
+		}
+	}
+	rep := &VerifyReport{Level: level, Problems: []Problem{}}
+	owned := map[string]bool{}
+	var done int64
+	add := func(s *custodian.Segment, ko, en string) {
+		rep.Problems = append(rep.Problems, Problem{Segment: s.ID, Camera: s.Camera, Path: s.Path, Ko: ko, En: en})
+	}
+	err = v.cat.EachSegment(ctx, func(s custodian.Segment) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rep.Segments++
+		owned[filepath.FromSlash(s.Path)] = true
+		st, err := os.Stat(v.path(s.Path))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			add(&s, "파일이 없습니다 (삭제되었거나 옮겨짐)", "the file is missing (deleted or moved)")
+		case err != nil:
+			add(&s, "파일을 확인할 수 없습니다: "+err.Error(), "cannot stat the file: "+err.Error())
+		case level != LevelPresence && st.Size() != s.StoredSize:
+			add(&s, "파일 크기가 기록과 다릅니다", "the file's size differs from the catalog's")
+		case level == LevelHash:
+			if ko, en := v.verifyContent(ctx, s); ko != "" {
+				add(&s, ko, en)
+			}
+		}
+		rep.Bytes += s.StoredSize
+		if level == LevelHash {
+			done += s.StoredSize
+		} else {
+			done++
+		}
+		if progress != nil {
+			progress(done, total)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	// Files no segment owns.
+	err = filepath.WalkDir(v.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(v.dir, p)
+		if !owned[rel] {
+			s := custodian.Segment{Path: filepath.ToSlash(rel), ID: strings.TrimSuffix(filepath.Base(rel), ".seg")}
+			add(&s, "카탈로그에 없는 파일입니다", "a file that no segment in the catalog owns")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return rep, err
+	}
+	if err := v.record(ctx, Event{Action: ActionVerify, Detail: "level=" + level, Result: resultOf(rep)}); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+func resultOf(r *VerifyReport) string {
+	if len(r.Problems) > 0 {
+		return "error"
+	}
+	return "ok"
+}
+
+// verifyContent decrypts a whole segment, every chunk authenticated, and checks its hash.
+func (v *Vault) verifyContent(ctx context.Context, s custodian.Segment) (ko, en string) {
+	seg, err := v.Open(ctx, s)
+	if err != nil {
+		var ce *custodian.Error
+		if errors.As(err, &ce) {
+			return ce.Ko, ce.En
+		}
+		return err.Error(), err.Error()
+	}
+	defer seg.Close()
+	h := sha256.New()
+	buf := make([]byte, ChunkSize)
+	for off := int64(0); ; {
+		n, err := seg.ReadAt(buf, off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var ce *custodian.Error
+			if errors.As(err, &ce) {
+				return ce.Ko, ce.En
+			}
+			return err.Error(), err.Error()
+		}
+	}
+	if !bytes.Equal(h.Sum(nil), s.SHA256) {
+		return "내용이 기록 당시의 SHA-256과 다릅니다", "the content does not match the SHA-256 recorded when it was written"
+	}
+	return "", ""
+}
