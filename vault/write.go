@@ -41,7 +41,7 @@ func (v *Vault) Create(ctx context.Context, camera string, start time.Time, clas
 	}
 	key, err := v.periodKey(ctx, camera, day, ret)
 	if err != nil {
-		return nil, err
+		return nil, v.diskError(err)
 	}
 	dataKey, err := v.unwrap(ctx, key)
 	if err != nil {
@@ -57,7 +57,7 @@ func (v *Vault) Create(ctx context.Context, camera string, start time.Time, clas
 		Created: v.now(), State: custodian.SegmentWriting, RetentionClass: class}
 	// 1. The intent.
 	if err := v.cat.BeginSegment(ctx, &seg); err != nil {
-		return nil, err
+		return nil, v.diskError(err)
 	}
 	w := &SegmentWriter{v: v, seg: seg}
 	// 2. The file.
@@ -151,7 +151,7 @@ func (w *SegmentWriter) Commit(ctx context.Context, end time.Time) (*custodian.S
 	// 5. The catalog.
 	if err := w.v.cat.CommitSegment(ctx, &w.seg); err != nil {
 		w.abort(ctx, err)
-		return nil, err
+		return nil, w.v.diskError(err)
 	}
 	w.done = true
 	seg := w.seg
