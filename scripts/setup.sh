@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg)
+packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg chromium)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

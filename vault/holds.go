@@ -249,6 +249,11 @@ func (v *Vault) moveSegment(ctx context.Context, s custodian.Segment, to *custod
 	if err := v.writeFile(dir, newPath, s, to, dataKey, plain); err != nil {
 		return v.diskError(err)
 	}
+	// Logged before the catalog changes, so the log always knows a segment's current key.
+	if err := v.record(ctx, Event{Action: ActionSegmentMove, Camera: s.Camera, From: s.Start, To: s.End, Object: s.ID,
+		Detail: fmt.Sprintf("sha256=%x key=%s from=%s", s.SHA256, to.ID, s.KeyID)}); err != nil {
+		return err
+	}
 	if err := v.cat.MoveSegment(ctx, s.ID, to.ID, newPath, custodian.Garbage{Path: s.Path}); err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ type Auditor interface {
 const (
 	ActionSegmentCreate    = "segment.create"
 	ActionSegmentDiscard   = "segment.discard"
+	ActionSegmentMove      = "segment.move"
 	ActionRetentionDestroy = "retention.destroy"
 	ActionHoldAdd          = "hold.add"
 	ActionHoldRelease      = "hold.release"

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"custodian"
+	"custodian/auditlog"
 	"custodian/datadir"
 	"custodian/sqlite"
 	"custodian/yaml"
@@ -29,6 +30,18 @@ func cmdInit(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// The access log starts with the creation of the data directory.
+	log, err := a.openAudit()
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(ctx, auditlog.Event{Actor: a.cliActor(), Source: "cli", Action: "custodian.init", Result: auditlog.ResultOK, Object: d.Path})
+	if cerr := log.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
 	key, err := d.MasterKey()
 	if err != nil {
 		return err

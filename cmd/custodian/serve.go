@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"custodian"
 	"custodian/datadir"
 	"custodian/examples"
 	"custodian/publish"
 	"custodian/sqlite"
+	"custodian/vault"
 	"custodian/web"
 	"custodian/yaml"
 )
@@ -21,22 +24,63 @@ const DefaultListen = "127.0.0.1:8080"
 func cmdServe(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("serve")
 	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
-	_, db, err := a.parseOpen(ctx, fs, args, 0, 0)
+	every := fs.Duration("retention-every", time.Hour, "보관기간 만료 영상 파기 주기 (how often expired footage is destroyed)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return a.serve(ctx, *listen, *every)
+}
+
+// serve runs the web server and, beside it, the retention cycle: expired footage is
+// destroyed at start and then every `every`.
+func (a *app) serve(ctx context.Context, listen string, every time.Duration) error {
+	if every < time.Minute {
+		return a.usagef("--retention-every는 1분 이상이어야 합니다", "--retention-every must be at least a minute")
+	}
+	f, err := a.openFootage(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return a.serve(ctx, db, *listen)
-}
-
-func (a *app) serve(ctx context.Context, db *sqlite.DB, listen string) error {
-	s := web.New(db, db)
+	defer f.Close()
+	f.audit.actor = "system:retention"
+	go a.retentionCycle(ctx, f, every)
+	s := web.New(f.db, f.db)
 	s.Now = a.now
 	return s.ListenAndServe(ctx, listen, func(addr net.Addr) {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
 			fmt.Sprintf("http://%s/ 에서 서비스합니다 (Ctrl-C로 종료)", addr),
 			fmt.Sprintf("serving on http://%s/ (Ctrl-C to stop)", addr)))
 	})
+}
+
+// retentionCycle destroys expired footage now and then every `every`, until ctx ends.
+func (a *app) retentionCycle(ctx context.Context, f *footage, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		reg, _, err := f.db.Registry(ctx)
+		if err == nil {
+			var rep *vault.RetentionReport
+			rep, err = f.v.RunRetention(ctx, policyOf(reg), false)
+			if err == nil && (len(rep.Destroyed) > 0 || len(rep.Released) > 0 || rep.Moved > 0) {
+				slog.Info("retention", "keys_destroyed", len(rep.Destroyed), "segments", rep.Segments, "bytes", rep.Bytes, "holds_released", len(rep.Released), "moved_to_holds", rep.Moved)
+			}
+		}
+		if err != nil && ctx.Err() == nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+			slog.Error("retention run failed; it runs again at the next cycle", "err", err)
+		}
+		// The access log keeps at least two years; older months go.
+		if removed, err := f.log.Prune(ctx); err != nil && ctx.Err() == nil {
+			slog.Error("pruning the access log failed", "err", err)
+		} else if len(removed) > 0 {
+			slog.Info("access log pruned", "months", removed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // DemoData is the demo's data directory unless --data or CUSTODIAN_DATA says otherwise.
@@ -78,11 +122,12 @@ func cmdDemo(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := a.demoSetup(ctx, db, reg, source); err != nil {
+	err = a.demoSetup(ctx, db, reg, source)
+	db.Close()
+	if err != nil {
 		return err
 	}
-	return a.serve(ctx, db, *listen)
+	return a.serve(ctx, *listen, time.Hour)
 }
 
 // demoSetup imports the example and, on a fresh demo, publishes two versions: one in

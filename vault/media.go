@@ -1,0 +1,314 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"custodian"
+	"custodian/fmp4"
+)
+
+// DefaultSegmentDuration is the target length of a segment: segments are cut on the first
+// keyframe fragment at or after it.
+const DefaultSegmentDuration = time.Minute
+
+// ImportOptions configure ImportStream.
+type ImportOptions struct {
+	Camera    string
+	Start     time.Time // the wall-clock time of the stream's first frame
+	Class     string    // the camera's retention class
+	Retention custodian.Retention
+	// Target is the segment length to aim for (DefaultSegmentDuration when zero).
+	Target time.Duration
+	// Progress, if set, is told how much of the stream has been stored.
+	Progress func(stored time.Duration)
+}
+
+// fragTime returns the duration of ticks at timescale.
+func fragTime(ticks uint64, timescale uint32) time.Duration {
+	return time.Duration(float64(ticks) / float64(timescale) * float64(time.Second))
+}
+
+// ImportStream stores a fragmented MP4 stream (one video track, a fragment starting at every
+// keyframe, as package ffmpeg produces) as footage of a camera: cut into segments of about
+// opt.Target on keyframe fragments, each a standalone fragmented MP4 (the stream's init and
+// its fragments), encrypted as it is written. The caller is expected to have checked the
+// whole stream first (CheckStream), so that bad input changes nothing; a failure while
+// writing (a full disk) leaves the segments committed so far and says so.
+func (v *Vault) ImportStream(ctx context.Context, r io.Reader, opt ImportOptions) ([]custodian.Segment, error) {
+	target := opt.Target
+	if target <= 0 {
+		target = DefaultSegmentDuration
+	}
+	if target > custodian.MaxSegmentDuration/2 {
+		return nil, custodian.Errorf(custodian.EINVALID, "세그먼트 길이 %v가 너무 깁니다", "segment length %v is too long", target)
+	}
+	rd, err := fmp4.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	init := rd.Init()
+	var (
+		out     []custodian.Segment
+		w       *SegmentWriter
+		first   = true
+		base0   uint64 // decode time of the stream's first fragment
+		segFrom uint64 // decode time where the current segment starts
+		end     uint64
+	)
+	at := func(ticks uint64) time.Time { return opt.Start.Add(fragTime(ticks-base0, init.Timescale)) }
+	commit := func() error {
+		s, err := w.Commit(ctx, at(end))
+		w = nil
+		if err != nil {
+			return err
+		}
+		out = append(out, *s)
+		if opt.Progress != nil {
+			opt.Progress(fragTime(end-base0, init.Timescale))
+		}
+		return nil
+	}
+	fail := func(err error) ([]custodian.Segment, error) {
+		if w != nil {
+			w.Abort(ctx)
+		}
+		if len(out) > 0 {
+			return out, fmt.Errorf("%w (세그먼트 %d개는 이미 저장되었습니다; %d segments were stored before the failure)", err, len(out), len(out))
+		}
+		return nil, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		f, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if first {
+			base0, first = f.BaseDecodeTime, false
+		}
+		if !f.Relocatable() {
+			return fail(custodian.Errorf(custodian.EINVALID, "조각이 절대 데이터 위치(base_data_offset)를 써서 옮길 수 없습니다", "a fragment uses an absolute base_data_offset and cannot be moved into a segment"))
+		}
+		if f.BaseDecodeTime < base0 {
+			return fail(custodian.Errorf(custodian.EINVALID, "조각의 디코드 시각이 거꾸로 갑니다", "fragment decode times go backwards"))
+		}
+		if w != nil && f.Keyframe && fragTime(f.BaseDecodeTime-segFrom, init.Timescale) >= target {
+			if err := commit(); err != nil {
+				return fail(err)
+			}
+		}
+		if w == nil {
+			if w, err = v.Create(ctx, opt.Camera, at(f.BaseDecodeTime), opt.Class, opt.Retention); err != nil {
+				return fail(err)
+			}
+			segFrom = f.BaseDecodeTime
+			if _, err := w.Write(init.Raw); err != nil {
+				return fail(err)
+			}
+		}
+		if _, err := w.Write(f.Raw); err != nil {
+			return fail(err)
+		}
+		end = f.End()
+	}
+	if w != nil {
+		if err := commit(); err != nil {
+			return fail(err)
+		}
+	}
+	if len(out) == 0 {
+		return nil, custodian.Errorf(custodian.EINVALID, "영상 조각이 하나도 없습니다", "the stream has no fragments")
+	}
+	return out, nil
+}
+
+// StreamInfo describes a checked stream.
+type StreamInfo struct {
+	Codec     string        `json:"codec"`
+	Width     int           `json:"width"`
+	Height    int           `json:"height"`
+	Duration  time.Duration `json:"duration"`
+	Fragments int           `json:"fragments"`
+	Bytes     int64         `json:"bytes"`
+}
+
+// CheckStream reads a whole fragmented MP4 stream without storing anything and reports what
+// ImportStream would store, or the first problem.
+func CheckStream(r io.Reader) (*StreamInfo, error) {
+	rd, err := fmp4.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	init := rd.Init()
+	info := &StreamInfo{Codec: init.Codec, Width: int(init.Width), Height: int(init.Height), Bytes: int64(len(init.Raw))}
+	var base0, end uint64
+	for {
+		f, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if info.Fragments == 0 {
+			base0 = f.BaseDecodeTime
+			if !f.Keyframe {
+				return nil, custodian.Errorf(custodian.EINVALID, "영상이 키프레임으로 시작하지 않습니다", "the video does not start with a keyframe")
+			}
+		}
+		if f.BaseDecodeTime < end {
+			return nil, custodian.Errorf(custodian.EINVALID, "조각 %d의 디코드 시각이 앞 조각과 겹칩니다", "fragment %d overlaps the one before it", info.Fragments)
+		}
+		if !f.Relocatable() {
+			return nil, custodian.Errorf(custodian.EINVALID, "조각 %d이(가) 절대 데이터 위치(base_data_offset)를 써서 옮길 수 없습니다", "fragment %d uses an absolute base_data_offset and cannot be moved into a segment", info.Fragments)
+		}
+		info.Fragments++
+		info.Bytes += int64(len(f.Raw))
+		end = f.End()
+	}
+	if info.Fragments == 0 {
+		return nil, custodian.Errorf(custodian.EINVALID, "영상 조각이 하나도 없습니다", "the stream has no fragments")
+	}
+	info.Duration = fragTime(end-base0, init.Timescale)
+	return info, nil
+}
+
+// ClipInfo describes a written clip.
+type ClipInfo struct {
+	From      time.Time `json:"from"` // the first fragment's start (a keyframe at or before the asked start)
+	To        time.Time `json:"to"`
+	Segments  int       `json:"segments"`
+	Fragments int       `json:"fragments"`
+	Bytes     int64     `json:"bytes"`
+	Codec     string    `json:"codec"`
+}
+
+// clipFragment is a fragment of a segment chosen for a clip, with its place on the clip's
+// timeline.
+type clipFragment struct {
+	seg, index int // which segment, which fragment of it
+	from, to   time.Time
+	keyframe   bool
+	duration   uint64
+	offset     int64 // presentation offset of its first sample
+	base       uint64
+}
+
+// Clip writes one fragmented MP4 of camera's footage in [from, to) to w without re-encoding:
+// the fragments (each starting on a keyframe) that overlap the range, from every segment,
+// on one timeline that starts at zero; gaps in the footage stay gaps. It works in two passes
+// over the segments — their timing, then the writing — holding one segment in memory at a
+// time. Every segment read is authenticated chunk by chunk and checked against its recorded
+// SHA-256. The clip ends before a segment whose video format differs from the first's.
+func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to time.Time) (*ClipInfo, error) {
+	if !to.After(from) {
+		return nil, custodian.Errorf(custodian.EINVALID, "끝(%s)이 시작(%s)보다 뒤여야 합니다", "the end (%s) must be after the start (%s)", to, from)
+	}
+	segs, err := v.cat.Segments(ctx, camera, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) == 0 {
+		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 %s ~ %s 영상이 없습니다", "no footage of camera %s in %s – %s", camera,
+			from.In(custodian.KST).Format(time.DateTime), to.In(custodian.KST).Format(time.DateTime))
+	}
+	read := func(s custodian.Segment) (*fmp4.Init, []*fmp4.Fragment, error) {
+		seg, err := v.Open(ctx, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := seg.ReadAll()
+		seg.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		in, frags, err := fmp4.Parse(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("segment %s: %w", s.ID, err)
+		}
+		return in, frags, nil
+	}
+	// Pass 1: the timing of every fragment in the range.
+	var init *fmp4.Init
+	var picked []clipFragment
+	used := 0
+	for i, s := range segs {
+		in, frags, err := read(s)
+		if err != nil {
+			return nil, err
+		}
+		if init == nil {
+			init = in
+		} else if !sameFormat(init, in) {
+			break // the camera's stream changed; the clip ends here
+		}
+		used = i + 1
+		if len(frags) == 0 {
+			continue
+		}
+		base := frags[0].BaseDecodeTime
+		for k, f := range frags {
+			ff := s.Start.Add(fragTime(f.BaseDecodeTime-base, in.Timescale))
+			ft := s.Start.Add(fragTime(f.End()-base, in.Timescale))
+			if ft.After(from) && ff.Before(to) && (len(picked) > 0 || f.Keyframe) {
+				picked = append(picked, clipFragment{seg: i, index: k, from: ff, to: ft, keyframe: f.Keyframe, duration: f.Duration, offset: f.PresentationOffset})
+			}
+		}
+	}
+	if len(picked) == 0 {
+		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 그 구간에 재생할 수 있는 영상이 없습니다", "no playable footage of camera %s in that period", camera)
+	}
+	start := picked[0].from
+	var prevEnd uint64
+	for i := range picked {
+		b := uint64(math.Round(picked[i].from.Sub(start).Seconds() * float64(init.Timescale)))
+		if i > 0 && b < prevEnd {
+			b = prevEnd // rounding must not make fragments overlap
+		}
+		picked[i].base = b
+		prevEnd = b + picked[i].duration
+	}
+	// Pass 2: write, one segment at a time.
+	cw, err := fmp4.NewClipWriter(w, init, picked[0].offset, prevEnd)
+	if err != nil {
+		return nil, err
+	}
+	info := &ClipInfo{From: start, To: picked[len(picked)-1].to, Fragments: len(picked), Codec: init.Codec}
+	next := 0
+	for i := 0; i < used && next < len(picked); i++ {
+		if picked[next].seg != i {
+			continue
+		}
+		_, frags, err := read(segs[i])
+		if err != nil {
+			return nil, err
+		}
+		info.Segments++
+		for next < len(picked) && picked[next].seg == i {
+			p := picked[next]
+			if p.index >= len(frags) {
+				return nil, fmt.Errorf("segment %s changed while it was read", segs[i].ID)
+			}
+			if err := cw.Write(frags[p.index], p.base); err != nil {
+				return nil, err
+			}
+			info.Bytes += int64(len(frags[p.index].Raw))
+			next++
+		}
+	}
+	return info, nil
+}
+
+func sameFormat(a, b *fmp4.Init) bool {
+	return a.Codec == b.Codec && a.Width == b.Width && a.Height == b.Height && a.Timescale == b.Timescale
+}
