@@ -35,6 +35,7 @@ func detailField(detail, name string) string {
 type loggedSegment struct {
 	sha       []byte
 	key       string
+	from      string // for a move: the key it was under; a crash may leave it there
 	seq       uint64
 	discarded bool
 }
@@ -77,7 +78,7 @@ func (v *Vault) CrossCheck(ctx context.Context, scan Scanner) ([]Problem, error)
 				l = &loggedSegment{}
 				logged[e.Object] = l
 			}
-			l.sha, l.key, l.seq = sha, detailField(e.Detail, "key"), e.Seq
+			l.sha, l.key, l.from, l.seq = sha, detailField(e.Detail, "key"), detailField(e.Detail, "from"), e.Seq
 		case ActionSegmentDiscard:
 			if l := logged[e.Object]; l != nil {
 				l.discarded = true
@@ -101,7 +102,9 @@ func (v *Vault) CrossCheck(ctx context.Context, scan Scanner) ([]Problem, error)
 			problems = append(problems, Problem{Segment: id, Camera: s.Camera, Path: s.Path,
 				Ko: fmt.Sprintf("카탈로그의 SHA-256이 생성 기록(기록 %d번)과 다릅니다 (영상이 바뀜)", l.seq),
 				En: fmt.Sprintf("the catalog's SHA-256 differs from the one logged at creation (record %d): the footage was replaced", l.seq)})
-		case l.key != k.key:
+		case l.key != k.key && l.from != k.key:
+			// A move is logged before the catalog switches, so a crash between the two
+			// leaves the segment under the key it was moved from.
 			problems = append(problems, Problem{Segment: id, Camera: s.Camera, Path: s.Path,
 				Ko: "세그먼트의 키가 기록 없이 바뀌었습니다", En: "the segment's key changed without a log record"})
 		}
@@ -123,6 +126,12 @@ func (v *Vault) CrossCheck(ctx context.Context, scan Scanner) ([]Problem, error)
 				return nil, err
 			}
 			destroyed[l.key] = gone
+		}
+		if !gone && l.from != "" {
+			// An interrupted move left it under its old key; that key's fate decides.
+			if k, err := v.cat.Key(ctx, l.from); err == nil && !k.Destroyed.IsZero() {
+				gone = true
+			}
 		}
 		if !gone {
 			problems = append(problems, Problem{Segment: id,
