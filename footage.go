@@ -185,9 +185,12 @@ type VaultCatalog interface {
 	Storage(ctx context.Context) ([]StorageRow, error)
 
 	// DestroyKey, in one transaction: removes the wrapped key and marks it destroyed, deletes
-	// its segment rows and stores g; then makes sure the removed key survives nowhere in the
-	// database files. It returns the segments and bytes deleted.
+	// its segment rows and stores g. It returns the segments and bytes deleted. The removed
+	// key's bytes may survive in the write-ahead log until Scrub.
 	DestroyKey(ctx context.Context, keyID string, at time.Time, g Garbage) (int, int64, error)
+	// Scrub makes sure that nothing deleted survives in the database's files (it
+	// checkpoints and truncates the write-ahead log).
+	Scrub(ctx context.Context) error
 	// PendingGarbage lists the garbage not yet removed.
 	PendingGarbage(ctx context.Context) ([]Garbage, error)
 	// AddGarbage stores a garbage entry.

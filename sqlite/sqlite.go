@@ -42,7 +42,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "secure_delete(1)") // deleted rows (destroyed keys) are overwritten
+	q.Add("_pragma", "secure_delete(1)")   // deleted rows (destroyed keys) are overwritten
+	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache per connection
 	q.Set("_txlock", "immediate")
 	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {

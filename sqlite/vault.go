@@ -344,7 +344,8 @@ func (db *DB) Storage(ctx context.Context) ([]custodian.StorageRow, error) {
 }
 
 // DestroyKey destroys a key and deletes its segment rows, storing g for the files, in one
-// transaction, then checkpoints the WAL so the key's bytes survive nowhere.
+// transaction. With secure_delete the freed bytes are overwritten in the pages; Scrub then
+// removes the older copies of those pages from the WAL.
 func (db *DB) DestroyKey(ctx context.Context, keyID string, at time.Time, g custodian.Garbage) (int, int64, error) {
 	var n int
 	var bytes int64
@@ -370,8 +371,11 @@ func (db *DB) DestroyKey(ctx context.Context, keyID string, at time.Time, g cust
 	if err != nil {
 		return 0, 0, err
 	}
-	return n, bytes, db.Checkpoint(ctx)
+	return n, bytes, nil
 }
+
+// Scrub checkpoints the WAL into the database file and truncates it.
+func (db *DB) Scrub(ctx context.Context) error { return db.Checkpoint(ctx) }
 
 // Checkpoint copies the WAL into the database file and truncates it, so that pages
 // overwritten by secure_delete leave no older copy in the WAL.

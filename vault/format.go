@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 
 	"custodian"
 )
@@ -112,27 +113,71 @@ func (s *sealer) open(dst, sealed []byte, index uint64, last bool) ([]byte, erro
 }
 
 // chunkWriter encrypts a stream into chunks as it is written. Plaintext is only ever held
-// in memory, one chunk at a time. A full chunk is sealed only when more data follows, so
+// in memory, a few chunks at a time. A full chunk is sealed only when more data follows, so
 // that the final chunk can be marked.
+//
+// Three things overlap, so that a segment costs little more than its disk time: a hasher
+// goroutine computes the SHA-256 of each chunk while the caller's goroutine seals and writes
+// it (the chunk buffers circulate through a ring, and a buffer is reused only once it has
+// been hashed), and a writeback goroutine asks the kernel to start writing each MiB to disk
+// as soon as it is written, so that the final fsync has little left to do.
 type chunkWriter struct {
 	w      io.Writer
+	file   *os.File // for writeback; nil when w is not a file
 	s      *sealer
 	size   int
-	buf    []byte
+	buf    []byte // the chunk being filled
 	out    []byte
 	index  uint64
 	hash   hash.Hash
 	plain  int64
 	stored int64
+	synced int64 // bytes handed to writeback so far
 	closed bool
+
+	free     chan []byte   // chunk buffers ready to be filled
+	toHash   chan []byte   // full chunks for the hasher
+	hashed   chan struct{} // closed when the hasher has finished
+	wb       chan [2]int64 // ranges for writeback
+	wbDone   chan struct{}
+	stopOnce bool
 }
 
+const (
+	writebackEvery = 1 << 20
+	ringChunks     = 4
+)
+
 func newChunkWriter(w io.Writer, s *sealer, h *header) (*chunkWriter, error) {
-	cw := &chunkWriter{w: w, s: s, size: int(h.chunkSize), hash: sha256.New()}
-	cw.buf = make([]byte, 0, cw.size)
+	cw := &chunkWriter{w: w, s: s, size: int(h.chunkSize), hash: sha256.New(),
+		free: make(chan []byte, ringChunks), toHash: make(chan []byte, ringChunks), hashed: make(chan struct{})}
+	for i := 0; i < ringChunks; i++ {
+		cw.free <- make([]byte, 0, cw.size)
+	}
+	cw.buf = <-cw.free
 	cw.out = make([]byte, 0, cw.size+tagSize)
+	go func() {
+		for c := range cw.toHash {
+			cw.hash.Write(c)
+			cw.free <- c[:0]
+		}
+		close(cw.hashed)
+	}()
+	if f, ok := w.(*os.File); ok {
+		cw.file = f
+		cw.wb, cw.wbDone = make(chan [2]int64, 64), make(chan struct{})
+		go func() {
+			for r := range cw.wb {
+				startWriteback(f, r[0], r[1])
+			}
+			close(cw.wbDone)
+		}()
+	}
 	n, err := w.Write(h.marshal())
 	cw.stored += int64(n)
+	if err != nil {
+		cw.stop()
+	}
 	return cw, err
 }
 
@@ -149,7 +194,6 @@ func (cw *chunkWriter) Write(p []byte) (int, error) {
 		}
 		n := copy(cw.buf[len(cw.buf):cw.size], p)
 		cw.buf = cw.buf[:len(cw.buf)+n]
-		cw.hash.Write(p[:n])
 		cw.plain += int64(n)
 		p = p[n:]
 		written += n
@@ -158,24 +202,49 @@ func (cw *chunkWriter) Write(p []byte) (int, error) {
 }
 
 func (cw *chunkWriter) flush(last bool) error {
-	cw.out = cw.s.seal(cw.out[:0], cw.buf, cw.index, last)
+	chunk := cw.buf
+	cw.toHash <- chunk // hashed on the other goroutine while it is sealed here
+	cw.out = cw.s.seal(cw.out[:0], chunk, cw.index, last)
 	n, err := cw.w.Write(cw.out)
 	cw.stored += int64(n)
+	if !last {
+		cw.buf = <-cw.free
+	}
 	if err != nil {
 		return err
 	}
 	cw.index++
-	cw.buf = cw.buf[:0]
+	if cw.wb != nil && cw.stored-cw.synced >= writebackEvery {
+		cw.wb <- [2]int64{cw.synced, cw.stored - cw.synced}
+		cw.synced = cw.stored
+	}
 	return nil
 }
 
-// close seals the final chunk.
+// close seals the final chunk and waits for the hash and the writeback requests.
 func (cw *chunkWriter) close() error {
 	if cw.closed {
 		return nil
 	}
 	cw.closed = true
-	return cw.flush(true)
+	err := cw.flush(true)
+	cw.stop()
+	return err
+}
+
+// stop ends the helper goroutines; after it, the hash is complete.
+func (cw *chunkWriter) stop() {
+	if cw.stopOnce {
+		return
+	}
+	cw.stopOnce = true
+	cw.closed = true
+	close(cw.toHash)
+	<-cw.hashed
+	if cw.wb != nil {
+		close(cw.wb)
+		<-cw.wbDone
+	}
 }
 
 // ChunkError is a chunk that failed authentication: the file was changed, truncated,

@@ -109,7 +109,11 @@ func (v *Vault) finishRelease(ctx context.Context, h *custodian.Hold) (*custodia
 		}
 		// Otherwise the segment is past its date and goes with the hold's key.
 	}
-	return v.destroyKey(ctx, key, now, fmt.Sprintf("보존 조치 %d 해제: 보관기간이 지난 영상 파기 (hold %d released: footage past its retention period destroyed)", h.ID, h.ID))
+	d, err := v.destroyKey(ctx, key, now, fmt.Sprintf("보존 조치 %d 해제: 보관기간이 지난 영상 파기 (hold %d released: footage past its retention period destroyed)", h.ID, h.ID))
+	if err != nil {
+		return nil, err
+	}
+	return d, v.cat.Scrub(ctx)
 }
 
 // finishReleases finishes the releases a crash interrupted.
@@ -189,6 +193,15 @@ func (v *Vault) moveHeld(ctx context.Context) (int, error) {
 
 // moveHeldOf moves the segments of key k that an active hold covers under that hold's key.
 func (v *Vault) moveHeldOf(ctx context.Context, k *custodian.DataKey) error {
+	if k.Kind == custodian.KeyPeriod {
+		// Most days have no hold: ask about the day before listing its segments (a segment
+		// starting on the day may run up to MaxSegmentDuration past it).
+		day := k.Period.Time()
+		holds, err := v.cat.ActiveHolds(ctx, k.Camera, day, k.Period.AddDays(1).Time().Add(custodian.MaxSegmentDuration))
+		if err != nil || len(holds) == 0 {
+			return err
+		}
+	}
 	segs, err := v.cat.SegmentsOfKey(ctx, k.ID)
 	if err != nil || len(segs) == 0 {
 		return err
@@ -285,6 +298,7 @@ func (v *Vault) writeFile(dir, rel string, s custodian.Segment, key *custodian.D
 			if _, err = cw.Write(plain); err == nil {
 				err = cw.close()
 			}
+			cw.stop()
 		}
 	}
 	if err == nil {

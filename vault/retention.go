@@ -81,6 +81,10 @@ func (v *Vault) RunRetention(ctx context.Context, policy Policy, dryRun bool) (*
 		if dryRun {
 			break // the keys stay; listing them once is the plan
 		}
+		// The destroyed keys' bytes leave the database's write-ahead log.
+		if err := v.cat.Scrub(ctx); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }
@@ -158,9 +162,14 @@ func (v *Vault) destroyKey(ctx context.Context, k *custodian.DataKey, now time.T
 	if err := v.moveHeldOf(ctx, k); err != nil {
 		return nil, err
 	}
-	d, err := v.planDestruction(ctx, k, now, reason)
-	if err != nil {
-		return nil, err
+	// A period key's record needs only the counts DestroyKey returns; a hold key's period is
+	// that of its segments.
+	d := v.record0(k, now, reason)
+	if k.Kind == custodian.KeyHold {
+		var err error
+		if d, err = v.planDestruction(ctx, k, now, reason); err != nil {
+			return nil, err
+		}
 	}
 	g := custodian.Garbage{Path: keyDir(k), Record: d}
 	n, bytes, err := v.cat.DestroyKey(ctx, k.ID, now, g)

@@ -9,6 +9,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -156,6 +157,23 @@ func (v *Vault) path(rel string) string { return filepath.Join(v.dir, filepath.F
 func newID() (string, [idSize]byte) {
 	var b [idSize]byte
 	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:]), b
+}
+
+// segmentID makes a segment ID: 4 bytes of SHA-256 of the camera, 6 bytes of the start time
+// in milliseconds, 6 random bytes. The catalog is clustered by ID, so one camera's segments
+// lie in time order together, and so do one key's (docs/SCHEMA.md).
+func segmentID(camera string, start time.Time) (string, [idSize]byte) {
+	var b [idSize]byte
+	h := sha256.Sum256([]byte(camera))
+	copy(b[:4], h[:4])
+	ms := uint64(max(start.UnixMilli(), 0))
+	for i := 0; i < 6; i++ {
+		b[4+i] = byte(ms >> (8 * (5 - i)))
+	}
+	if _, err := rand.Read(b[10:]); err != nil {
 		panic(err)
 	}
 	return hex.EncodeToString(b[:]), b
@@ -359,6 +377,10 @@ func (v *Vault) recover(ctx context.Context) error {
 			Detail: "incomplete at a crash; removed by recovery"}); err != nil {
 			return err
 		}
+	}
+	// A crash may have come between a destruction and its scrub.
+	if err := v.cat.Scrub(ctx); err != nil {
+		return err
 	}
 	if len(garbage)+len(writing) > 0 {
 		v.log.Info("vault recovery", "garbage", len(garbage), "incomplete_segments", len(writing))

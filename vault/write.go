@@ -47,7 +47,7 @@ func (v *Vault) Create(ctx context.Context, camera string, start time.Time, clas
 	if err != nil {
 		return nil, err
 	}
-	id, idb := newID()
+	id, idb := segmentID(camera, start)
 	keyID, err := parseID(key.ID)
 	if err != nil {
 		return nil, err
@@ -168,6 +168,9 @@ func (w *SegmentWriter) Abort(ctx context.Context) error {
 
 func (w *SegmentWriter) abort(ctx context.Context, cause error) error {
 	w.done = true
+	if w.cw != nil {
+		w.cw.stop()
+	}
 	if w.f != nil {
 		w.f.Close()
 		w.f = nil

@@ -47,7 +47,7 @@ func (a *app) openAudit() (*auditlog.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return auditlog.Open(d.File(auditDir), key, auditlog.Options{Now: a.now})
+	return auditlog.Open(d.File(auditDir), key, auditlog.Options{Now: a.now, Retention: a.logRetention})
 }
 
 // auditPath returns the access log's directory and whether it exists.

@@ -54,6 +54,9 @@ func TestFootageEndToEnd(t *testing.T) {
 		t.Fatalf("ingest: %s", out)
 	}
 	c.ok("ingest-file", "--camera", "ulsan-lobby-1f", "--start", "2026-11-22 09:00", h265)
+	if st := c.ok("--lang", "en", "footage", "status"); !strings.Contains(st, "ulsan-parking") || !strings.Contains(st, "RETENTION CLASS") || !strings.Contains(st, "ulsan ") {
+		t.Fatalf("footage status:\n%s", st)
+	}
 
 	// Bad input changes nothing.
 	text := filepath.Join(dir, "notes.txt")

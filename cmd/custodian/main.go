@@ -40,6 +40,8 @@ type app struct {
 	stdin    io.Reader
 	now      func() time.Time
 	getenv   func(string) string
+	// logRetention is how long the access log is kept (0: the default, two years).
+	logRetention time.Duration
 }
 
 // command is one subcommand. Its name may have two words ("policy render").

@@ -25,9 +25,14 @@ func cmdServe(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("serve")
 	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
 	every := fs.Duration("retention-every", time.Hour, "보관기간 만료 영상 파기 주기 (how often expired footage is destroyed)")
+	logDays := fs.Int("log-retention-days", 730, "접근 기록 보존 일수, 730일(2년) 이상 (days the access log is kept; at least 730)")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
+	if *logDays < 730 {
+		return a.usagef("--log-retention-days는 730(2년) 이상이어야 합니다", "--log-retention-days must be at least 730 (two years)")
+	}
+	a.logRetention = time.Duration(*logDays) * 24 * time.Hour
 	return a.serve(ctx, *listen, *every)
 }
 

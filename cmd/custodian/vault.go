@@ -489,6 +489,31 @@ func cmdFootageStatus(a *app, ctx context.Context, args []string) error {
 		total += r.Bytes
 	}
 	t.write(a.stdout)
+	// Per retention class.
+	type sum struct {
+		segments int
+		bytes    int64
+	}
+	var classes []string
+	byClass := map[string]*sum{}
+	for _, r := range rows {
+		c := byClass[r.RetentionClass]
+		if c == nil {
+			c = &sum{}
+			byClass[r.RetentionClass] = c
+			classes = append(classes, r.RetentionClass)
+		}
+		c.segments += r.Segments
+		c.bytes += r.Bytes
+	}
+	if len(classes) > 0 {
+		fmt.Fprintln(a.stdout)
+		ct := &textTable{header: []string{a.msg("보관 등급", "RETENTION CLASS"), a.msg("세그먼트", "SEGMENTS"), a.msg("크기", "SIZE")}}
+		for _, c := range classes {
+			ct.add(c, strconv.Itoa(byClass[c].segments), humanBytes(byClass[c].bytes))
+		}
+		ct.write(a.stdout)
+	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg("합계 "+humanBytes(total), "total "+humanBytes(total)))
 	return nil
 }

@@ -26,6 +26,9 @@ CREATE UNIQUE INDEX data_keys_period ON data_keys (camera_id, period) WHERE kind
 CREATE INDEX data_keys_expiry ON data_keys (expires_ns) WHERE destroyed_ns IS NULL AND kind = 'period';
 
 -- A segment of footage. Rows in state 'writing' are intents: recovery removes them.
+-- The table is clustered by its ID, which begins with a hash of the camera and the start
+-- time (vault.segmentID), so the segments of one camera and day lie together: destroying a
+-- key touches a few pages, however much else is kept.
 CREATE TABLE segments (
     id              TEXT    PRIMARY KEY,
     camera_id       TEXT    NOT NULL,
@@ -40,7 +43,7 @@ CREATE TABLE segments (
     state           TEXT    NOT NULL CHECK (state IN ('writing', 'ok')),
     retention_class TEXT    NOT NULL DEFAULT '',
     CHECK (end_ns >= start_ns)
-);
+) WITHOUT ROWID;
 CREATE INDEX segments_camera_start ON segments (camera_id, start_ns);
 CREATE INDEX segments_key ON segments (key_id);
 CREATE INDEX segments_writing ON segments (state) WHERE state = 'writing';
