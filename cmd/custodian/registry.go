@@ -167,6 +167,14 @@ func cmdExport(a *app, ctx context.Context, args []string) error {
 	return o.commit(err)
 }
 
+// jsonList returns s, or an empty slice for nil, so that JSON shows [] rather than null.
+func jsonList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
@@ -237,11 +245,7 @@ func cmdPeopleList(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		people := r.People
-		if people == nil {
-			people = []custodian.Person{}
-		}
-		return a.printJSON(people)
+		return a.printJSON(jsonList(r.People))
 	}
 	t := &textTable{header: []string{"ID", a.msg("이름", "NAME"), a.msg("역할", "ROLE"), a.msg("정/부", "RANK"), a.msg("부서", "DEPARTMENT"), a.msg("직위", "TITLE"), a.msg("연락처", "CONTACT"), a.msg("사이트", "SITES")}}
 	for _, p := range r.People {

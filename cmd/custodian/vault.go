@@ -239,10 +239,7 @@ func cmdRetentionRecord(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if ds == nil {
-			ds = []custodian.Destruction{}
-		}
-		return a.printJSON(ds)
+		return a.printJSON(jsonList(ds))
 	}
 	if len(ds) == 0 {
 		fmt.Fprintln(a.stdout, a.msg("파기 기록이 없습니다", "no destructions recorded"))
@@ -312,10 +309,7 @@ func cmdHoldsList(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if hs == nil {
-			hs = []custodian.Hold{}
-		}
-		return a.printJSON(hs)
+		return a.printJSON(jsonList(hs))
 	}
 	if len(hs) == 0 {
 		fmt.Fprintln(a.stdout, a.msg("보존 조치가 없습니다", "no holds"))
@@ -477,10 +471,7 @@ func cmdFootageStatus(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if rows == nil {
-			rows = []custodian.StorageRow{}
-		}
-		return a.printJSON(rows)
+		return a.printJSON(jsonList(rows))
 	}
 	t := &textTable{header: []string{a.msg("카메라", "CAMERA"), a.msg("보관 등급", "RETENTION"), a.msg("세그먼트", "SEGMENTS"), a.msg("크기", "SIZE"), a.msg("처음", "FIRST"), a.msg("마지막", "LAST")}}
 	var total int64
@@ -558,13 +549,7 @@ func cmdFootageList(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if segs == nil {
-			segs = []custodian.Segment{}
-		}
-		if gaps == nil {
-			gaps = []vault.Gap{}
-		}
-		return a.printJSON(map[string]any{"segments": segs, "gaps": gaps})
+		return a.printJSON(map[string]any{"segments": jsonList(segs), "gaps": jsonList(gaps)})
 	}
 	t := &textTable{header: []string{"ID", a.msg("시작", "START"), a.msg("끝", "END"), a.msg("크기", "SIZE"), "SHA-256", a.msg("기록 시각", "CREATED")}}
 	for _, s := range segs {
