@@ -198,4 +198,14 @@ func (c *cursor) full() (version uint8, flags uint32) {
 	return uint8(v >> 24), v & 0xffffff
 }
 
+// fullTimes reads the full-box header of mvhd, tkhd or mdhd and skips their creation and
+// modification times, 32-bit in version 0 and 64-bit in version 1.
+func (c *cursor) fullTimes() {
+	if v, _ := c.full(); v == 1 {
+		c.skip(16)
+	} else {
+		c.skip(8)
+	}
+}
+
 func (c *cursor) left() int { return len(c.b) - c.i }

@@ -112,12 +112,7 @@ func parseMoov(moov child) (*Init, *initLayout, error) {
 		switch c.typ {
 		case "mvhd":
 			cur := newCursor(c)
-			v, _ := cur.full()
-			if v == 1 {
-				cur.skip(16)
-			} else {
-				cur.skip(8)
-			}
+			cur.fullTimes()
 			in.movieTimescale = cur.u32()
 			if cur.err != nil {
 				return cur.err
@@ -207,12 +202,7 @@ func parseTrak(trak child) (track, error) {
 		switch c.typ {
 		case "tkhd":
 			cur := newCursor(c)
-			v, _ := cur.full()
-			if v == 1 {
-				cur.skip(16)
-			} else {
-				cur.skip(8)
-			}
+			cur.fullTimes()
 			t.id = cur.u32()
 			if cur.err != nil {
 				return cur.err
@@ -229,12 +219,7 @@ func parseTrak(trak child) (track, error) {
 			}
 		case "mdhd":
 			cur := newCursor(c)
-			v, _ := cur.full()
-			if v == 1 {
-				cur.skip(16)
-			} else {
-				cur.skip(8)
-			}
+			cur.fullTimes()
 			t.timescale = cur.u32()
 			if cur.err != nil {
 				return cur.err
