@@ -410,14 +410,21 @@ func TestWriteRefusesDisorder(t *testing.T) {
 // TestChromiumPlays serves a clip to headless Chromium and checks that it plays past 1 s
 // at the right size.
 func TestChromiumPlays(t *testing.T) {
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s is not installed: run scripts/setup.sh", chromium)
-	}
 	s := fragmented(t, testmedia.Path(t, testmedia.VtestH264))
 	var clip bytes.Buffer
 	if err := fmp4.Write(&clip, s.init, s.frags[10:21], s.frags[10].BaseDecodeTime); err != nil {
 		t.Fatal(err)
+	}
+	chromiumPlays(t, clip.Bytes())
+}
+
+// chromiumPlays loads the MP4 file clip in a <video> element of headless Chromium and
+// checks that it plays past one second at 768 pixels wide.
+func chromiumPlays(t *testing.T, clip []byte) {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("%s is not installed: run scripts/setup.sh", chromium)
 	}
 	const page = `<!doctype html>
 <html><body>
@@ -445,7 +452,7 @@ v.play().catch(e => { if (!done) out.textContent = "play() failed: " + e; });
 	})
 	mux.HandleFunc("/clip.mp4", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "video/mp4")
-		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytes.NewReader(clip.Bytes()))
+		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytes.NewReader(clip))
 	})
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	defer srv.Close()

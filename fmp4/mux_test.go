@@ -1,0 +1,237 @@
+package fmp4_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"custodian"
+	"custodian/fmp4"
+	"custodian/internal/testmedia"
+)
+
+// annexB returns the access units of a file's video as NAL units, from ffmpeg's Annex B
+// output, split by start codes and grouped into access units by the rules of H.264 7.4.1.2.3
+// and H.265 7.4.2.4.4 (a parameter set, AUD or prefix SEI after a picture, or a slice that
+// starts a new picture, begins the next unit). Test-only: the recorder gets access units
+// from RTP, not from Annex B.
+func annexB(t testing.TB, path string, hevc bool) (units [][][]byte, keys []bool) {
+	t.Helper()
+	bsf, format := "h264_mp4toannexb", "h264"
+	if hevc {
+		bsf, format = "hevc_mp4toannexb", "hevc"
+	}
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-c:v", "copy",
+		"-bsf:v", bsf, "-f", format, "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg annexb: %v", err)
+	}
+	var nalus [][]byte
+	for _, part := range bytes.Split(out, []byte{0, 0, 1}) {
+		part = bytes.TrimRight(part, "\x00") // a 4-byte start code leaves a zero behind
+		if len(part) > 0 {
+			nalus = append(nalus, part)
+		}
+	}
+	var cur [][]byte
+	curVCL, curKey := false, false
+	flush := func() {
+		if len(cur) > 0 {
+			units = append(units, cur)
+			keys = append(keys, curKey)
+		}
+		cur, curVCL, curKey = nil, false, false
+	}
+	for _, n := range nalus {
+		var vcl, first, key, prefix bool
+		if hevc {
+			typ := n[0] >> 1 & 0x3f
+			vcl = typ < 32
+			first = vcl && len(n) > 2 && n[2]&0x80 != 0
+			key = typ >= 16 && typ <= 23
+			prefix = typ == 32 || typ == 33 || typ == 34 || typ == 35 || typ == 39
+		} else {
+			typ := n[0] & 0x1f
+			vcl = typ >= 1 && typ <= 5
+			first = vcl && len(n) > 1 && n[1]&0x80 != 0
+			key = typ == 5
+			prefix = typ == 6 || typ == 7 || typ == 8 || typ == 9
+		}
+		if curVCL && (prefix || first) {
+			flush()
+		}
+		cur = append(cur, n)
+		curVCL = curVCL || vcl
+		curKey = curKey || key
+	}
+	flush()
+	return units, keys
+}
+
+// configBox returns the payload of the first box of type typ found in raw (an init segment).
+func configBox(t testing.TB, raw []byte, typ string) []byte {
+	t.Helper()
+	i := bytes.Index(raw, []byte(typ))
+	if i < 4 {
+		t.Fatalf("no %s box in the init segment", typ)
+	}
+	size := binary.BigEndian.Uint32(raw[i-4:])
+	return raw[i+4 : i-4+int(size)]
+}
+
+// muxFile muxes the footage in path into a fragmented MP4 with MuxInit and
+// FragmentBuilder, a fragment per keyframe, 10 fps at 90 kHz.
+func muxFile(t *testing.T, path string, hevc bool) ([]byte, int, int) {
+	t.Helper()
+	s := fragmented(t, path)
+	codec, box := "avc1", "avcC"
+	if hevc {
+		codec, box = "hvc1", "hvcC"
+	}
+	init, err := fmp4.MuxInit(fmp4.Track{Codec: codec, Config: configBox(t, s.init.Raw, box),
+		Width: s.init.Width, Height: s.init.Height, Timescale: 90000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, keys := annexB(t, path, hevc)
+	// Presentation times in decode order (the footage has B-frames), at 90 kHz.
+	pout, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+		"packet=pts_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe packets: %v", err)
+	}
+	var pts []int64
+	for _, l := range strings.Fields(string(pout)) {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		if err != nil {
+			t.Fatalf("ffprobe pts %q", l)
+		}
+		pts = append(pts, int64(math.Round(v*90000)))
+	}
+	if len(pts) != len(units) {
+		t.Fatalf("%d packets, %d access units", len(pts), len(units))
+	}
+	// Fragments start at keyframes. A fragment's last frame lasts until the first frame (in
+	// presentation order) of the next fragment, which is not the keyframe when the GOP is
+	// open (H.265 CRA with leading pictures).
+	var frags [][]int
+	for i := range units {
+		if keys[i] || len(frags) == 0 {
+			frags = append(frags, nil)
+		}
+		frags[len(frags)-1] = append(frags[len(frags)-1], i)
+	}
+	var out bytes.Buffer
+	out.Write(init)
+	var fb fmp4.FragmentBuilder
+	for k, fr := range frags {
+		fb.Reset()
+		for _, i := range fr {
+			fb.Add(units[i], pts[i], keys[i])
+		}
+		_, end := fb.Span()
+		end += 9000
+		if k+1 < len(frags) {
+			end = math.MaxInt64
+			for _, i := range frags[k+1] {
+				end = min(end, pts[i])
+			}
+		}
+		if _, err := fb.WriteTo(&out, uint32(k+1), pts[0], end); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nkeys := len(frags)
+	return out.Bytes(), len(units), nkeys
+}
+
+func TestMuxRealFootage(t *testing.T) {
+	testmedia.Need(t, "ffmpeg", "ffprobe")
+	for _, tc := range []struct {
+		file, codec string
+		hevc        bool
+	}{
+		{testmedia.VtestH264, "h264", false},
+		{testmedia.VtestH265, "hevc", true},
+	} {
+		t.Run(tc.codec, func(t *testing.T) {
+			path := testmedia.Path(t, tc.file)
+			data, frames, nkeys := muxFile(t, path, tc.hevc)
+			if frames != 795 {
+				t.Fatalf("%d access units in the footage, want 795", frames)
+			}
+			// Our own reader accepts it: one fragment per keyframe, every sample counted.
+			in, frags, err := fmp4.Parse(data)
+			if err != nil {
+				t.Fatalf("Parse of the muxed file: %v", err)
+			}
+			if in.Timescale != 90000 || in.Width != 768 || in.Height != 576 || in.TrackID != fmp4.MuxTrackID {
+				t.Errorf("init: %+v", in)
+			}
+			samples := 0
+			for i, f := range frags {
+				samples += f.Samples
+				if !f.Keyframe {
+					t.Errorf("fragment %d does not start on a keyframe", i)
+				}
+				if i > 0 && f.BaseDecodeTime != frags[i-1].End() {
+					t.Errorf("fragment %d starts at %d, the one before ends at %d", i, f.BaseDecodeTime, frags[i-1].End())
+				}
+			}
+			if samples != frames || len(frags) != nkeys {
+				t.Errorf("%d samples in %d fragments, want %d in %d", samples, len(frags), frames, nkeys)
+			}
+			file := filepath.Join(t.TempDir(), "muxed.mp4")
+			if err := os.WriteFile(file, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			codec, duration, _ := probe(t, file)
+			if codec != tc.codec || duration < 79.4 || duration > 79.6 {
+				t.Errorf("ffprobe: codec %s, duration %.3f; want %s, 79.5", codec, duration, tc.codec)
+			}
+			out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+				"-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", file).Output()
+			if err != nil {
+				t.Fatalf("ffprobe -count_frames: %v", err)
+			}
+			if got := strings.TrimSpace(string(out)); got != "768,576,"+strconv.Itoa(frames) {
+				t.Errorf("ffprobe width,height,frames = %s, want 768,576,%d", got, frames)
+			}
+			decode(t, file)
+			if !tc.hevc {
+				chromiumPlays(t, data)
+			}
+		})
+	}
+}
+
+func TestMuxInitRefuses(t *testing.T) {
+	good := fmp4.Track{Codec: "avc1", Config: []byte{1, 2, 3}, Width: 16, Height: 16, Timescale: 90000}
+	for name, mod := range map[string]func(*fmp4.Track){
+		"codec":     func(t *fmp4.Track) { t.Codec = "mp4a" },
+		"config":    func(t *fmp4.Track) { t.Config = nil },
+		"width":     func(t *fmp4.Track) { t.Width = 0 },
+		"timescale": func(t *fmp4.Track) { t.Timescale = 0 },
+	} {
+		tr := good
+		mod(&tr)
+		if _, err := fmp4.MuxInit(tr); custodian.ErrorCode(err) != custodian.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", name, err)
+		}
+	}
+	if _, err := fmp4.MuxInit(good); err != nil {
+		t.Fatal(err)
+	}
+	// An empty builder writes nothing.
+	var fb fmp4.FragmentBuilder
+	var buf bytes.Buffer
+	if n, err := fb.WriteTo(&buf, 1, 0, 1); n != 0 || err != nil || buf.Len() != 0 {
+		t.Errorf("empty WriteTo: %d %v", n, err)
+	}
+}
