@@ -156,7 +156,10 @@ type VaultCatalog interface {
 	LiveKeys(ctx context.Context) ([]DataKey, error)
 	// RewrapKeys replaces the wrapped form of every live key and the master key ID, in one
 	// transaction; rewrap returns the new wrapped key.
-	RewrapKeys(ctx context.Context, newMasterID string, rewrap func(*DataKey) ([]byte, error)) error
+	RewrapKeys(ctx context.Context, newMasterID string, rewrap func(*DataKey) ([]byte, error), reseal func(*CameraSecret) ([]byte, error)) error
+	// CameraSecret and SetCameraSecret read and store a camera's sealed credentials.
+	CameraSecret(ctx context.Context, camera string) (*CameraSecret, error)
+	SetCameraSecret(ctx context.Context, c *CameraSecret) error
 	// ExpiredKeys lists up to limit live period keys that expire at or before t, oldest first.
 	ExpiredKeys(ctx context.Context, t time.Time, limit int) ([]DataKey, error)
 	// SetExpiry changes the expiry of a live period key (the retention class changed).
@@ -210,4 +213,14 @@ type VaultCatalog interface {
 	ActiveHolds(ctx context.Context, camera string, from, to time.Time) ([]Hold, error)
 	// ReleaseHold marks a hold released.
 	ReleaseHold(ctx context.Context, id int64, at time.Time, by string) error
+}
+
+// CameraSecret is the password of a camera's source, sealed under the master key
+// (vault.SealSecret), with the user it belongs to.
+type CameraSecret struct {
+	Camera      string
+	User        string
+	Sealed      []byte
+	MasterKeyID string
+	Updated     time.Time
 }

@@ -9,6 +9,8 @@ type Index struct {
 	sites     map[string]*Site
 	groups    map[string]*CameraGroup
 	groupSite map[string]string
+	cameras   map[string]*Camera
+	camGroup  map[string]string
 	purposes  map[string]*Purpose
 	retention map[string]*RetentionClass
 	people    map[string]*Person
@@ -23,6 +25,8 @@ func (r *Registry) Index() *Index {
 		sites:     map[string]*Site{},
 		groups:    map[string]*CameraGroup{},
 		groupSite: map[string]string{},
+		cameras:   map[string]*Camera{},
+		camGroup:  map[string]string{},
 		purposes:  map[string]*Purpose{},
 		retention: map[string]*RetentionClass{},
 		people:    map[string]*Person{},
@@ -39,6 +43,13 @@ func (r *Registry) Index() *Index {
 			if _, dup := x.groups[g.ID]; !dup {
 				x.groups[g.ID] = g
 				x.groupSite[g.ID] = s.ID
+			}
+			for k := range g.Cameras {
+				c := &g.Cameras[k]
+				if _, dup := x.cameras[c.ID]; !dup {
+					x.cameras[c.ID] = c
+					x.camGroup[c.ID] = g.ID
+				}
 			}
 		}
 	}
@@ -76,6 +87,36 @@ func (x *Index) Site(id string) *Site { return x.sites[id] }
 
 // CameraGroup returns the camera group with the given ID and the ID of its site.
 func (x *Index) CameraGroup(id string) (*CameraGroup, string) { return x.groups[id], x.groupSite[id] }
+
+// Camera returns the camera with the given ID and the ID of its group, or nil.
+func (x *Index) Camera(id string) (*Camera, string) { return x.cameras[id], x.camGroup[id] }
+
+// Cameras lists every camera of the registry in registry order, with its group's ID.
+func (x *Index) Cameras() (cams []*Camera, groups []string) {
+	for i := range x.r.Sites {
+		for j := range x.r.Sites[i].CameraGroups {
+			g := &x.r.Sites[i].CameraGroups[j]
+			for k := range g.Cameras {
+				cams = append(cams, &g.Cameras[k])
+				groups = append(groups, g.ID)
+			}
+		}
+	}
+	return cams, groups
+}
+
+// FootageGroup returns the camera group whose retention applies to footage filed under id:
+// a camera's group, or the group itself when id names a camera group (footage imported
+// for a whole group with 'custodian ingest-file').
+func (x *Index) FootageGroup(id string) *CameraGroup {
+	if g := x.groups[id]; g != nil {
+		return g
+	}
+	if gid, ok := x.camGroup[id]; ok {
+		return x.groups[gid]
+	}
+	return nil
+}
 
 // Purpose returns the purpose with the given ID, or nil.
 func (x *Index) Purpose(id string) *Purpose { return x.purposes[id] }

@@ -127,6 +127,56 @@ type CameraGroup struct {
 	RetentionClass string `yaml:"retention_class" json:"retention_class"`
 	// Note is shown beside the row.
 	Note string `yaml:"note,omitempty" json:"note,omitempty"`
+	// Cameras are the group's individual cameras that Custodian records: at most Count.
+	// Their footage is kept under the group's retention class.
+	Cameras []Camera `yaml:"cameras,omitempty" json:"cameras,omitempty"`
+}
+
+// Camera is one recorded camera of a camera group, with where its video comes from.
+type Camera struct {
+	// ID names the camera everywhere (footage, access log, console); unique among camera
+	// and camera group IDs.
+	ID string `yaml:"id" json:"id"`
+	// Location is where it is installed (usually one of the group's locations).
+	Location string `yaml:"location,omitempty" json:"location,omitempty"`
+	// Enabled cameras are recorded around the clock by 'custodian serve'.
+	Enabled bool    `yaml:"enabled" json:"enabled"`
+	Source  *Source `yaml:"source,omitempty" json:"source,omitempty"`
+}
+
+// Source is where a camera's video comes from.
+type Source struct {
+	// Kind is "rtsp" (the default: recorded in process) or "ffmpeg" (any input ffmpeg
+	// reads, remuxed by an ffmpeg process into fragmented MP4 over a pipe).
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	// URL is the stream: rtsp://host[:port]/path for kind rtsp, without a user or
+	// password in it.
+	URL string `yaml:"url" json:"url"`
+	// User is the account on the camera. The password is never in the registry: it is
+	// read from PasswordFile at import (or given to 'custodian cameras set-source') and
+	// stored encrypted under the master key.
+	User string `yaml:"user,omitempty" json:"user,omitempty"`
+	// PasswordFile is read at import and then forgotten (it is not saved or exported).
+	PasswordFile string `yaml:"password_file,omitempty" json:"-"`
+	// Transcode (ffmpeg sources only) encodes the video to H.264, for cameras that send
+	// something else (MJPEG). Footage is otherwise stored exactly as the camera sends it.
+	Transcode bool `yaml:"transcode,omitempty" json:"transcode,omitempty"`
+	// Transport is "tcp" (RTP interleaved in the RTSP connection, the default) or "udp".
+	Transport string `yaml:"transport,omitempty" json:"transport,omitempty"`
+}
+
+// Source kinds and transports.
+const (
+	SourceRTSP   = "rtsp"
+	SourceFFmpeg = "ffmpeg"
+)
+
+// SourceKind returns the source's kind, "rtsp" when not set.
+func (s *Source) SourceKind() string {
+	if s == nil || s.Kind == "" {
+		return SourceRTSP
+	}
+	return s.Kind
 }
 
 // Camera types.

@@ -294,6 +294,63 @@ func (v *validator) cameraGroup(p string, s Site, g CameraGroup, seen map[string
 		}
 		v.ref(p+".retention_class", g.RetentionClass, v.x.RetentionClass(g.RetentionClass) != nil, "보관 등급", "retention class", known)
 	}
+	if len(g.Cameras) > g.Count && g.Count >= 1 {
+		v.add(p+".cameras", "카메라가 %d대 적혀 있지만 설치 대수는 %d대입니다", "%d cameras are listed but the count is %d", len(g.Cameras), g.Count)
+	}
+	for k, c := range g.Cameras {
+		v.camera(fmt.Sprintf("%s.cameras[%d]", p, k), c, seen)
+	}
+}
+
+// camera checks one recorded camera. Camera IDs share the namespace of camera group IDs
+// (footage is filed under either).
+func (v *validator) camera(p string, c Camera, seen map[string]string) {
+	v.id(p+".id", c.ID, seen)
+	if c.Source == nil {
+		if c.Enabled {
+			v.add(p+".source", "녹화하려면(enabled) 영상 출처(source)가 필요합니다", "an enabled camera needs a source")
+		}
+		return
+	}
+	src := c.Source
+	v.oneOf(p+".source.kind", src.Kind, []string{SourceRTSP, SourceFFmpeg}, true)
+	v.oneOf(p+".source.transport", src.Transport, []string{"tcp", "udp"}, true)
+	if msg, ok := CheckSourceURL(src.SourceKind(), src.URL); !ok {
+		v.addText(p+".source.url", msg.Ko, msg.En)
+	}
+	if src.Transcode && src.SourceKind() != SourceFFmpeg {
+		v.add(p+".source.transcode", "transcode는 ffmpeg 출처에만 씁니다", "transcode applies to ffmpeg sources only")
+	}
+}
+
+// CheckSourceURL checks a camera source's URL: for kind rtsp an rtsp:// URL with a host and
+// no user or password in it; for kind ffmpeg anything ffmpeg may read but a user or
+// password in the URL. It returns what is wrong.
+func CheckSourceURL(kind, raw string) (*Error, bool) {
+	bad := func(ko, en string, args ...any) (*Error, bool) { return Errorf(EINVALID, ko, en, args...), false }
+	if strings.TrimSpace(raw) == "" {
+		return bad("URL이 필요합니다", "a URL is required")
+	}
+	if strings.ContainsAny(raw, " \t\r\n") {
+		return bad("URL에 공백이 있습니다", "the URL contains white space")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return bad("URL을 읽을 수 없습니다", "the URL cannot be parsed")
+	}
+	if u.User != nil {
+		return bad("URL에 사용자 이름이나 비밀번호를 넣지 마십시오: user와 password_file(또는 'custodian cameras set-source --user --password-file')을 쓰십시오",
+			"do not put a user or password in the URL: use user and password_file (or 'custodian cameras set-source --user --password-file')")
+	}
+	if kind == SourceRTSP {
+		if u.Scheme != "rtsp" && u.Scheme != "rtsps" {
+			return bad("rtsp 출처의 URL은 rtsp://로 시작해야 합니다 (%q)", "an rtsp source's URL must start with rtsp:// (%q)", u.Scheme+"://")
+		}
+		if u.Hostname() == "" {
+			return bad("URL에 호스트가 없습니다", "the URL has no host")
+		}
+	}
+	return nil, true
 }
 
 func (v *validator) purposes() {

@@ -2,6 +2,7 @@ package custodian_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -108,6 +109,68 @@ func TestValidate(t *testing.T) {
 		paths  []string
 		ko, en []string
 	}{
+		// Recorded cameras (issue 4).
+		{
+			name: "more cameras than the count",
+			mutate: func(r *custodian.Registry) {
+				g := &r.Sites[0].CameraGroups[0]
+				for i := 0; i <= g.Count; i++ {
+					g.Cameras = append(g.Cameras, custodian.Camera{ID: fmt.Sprintf("c%d", i)})
+				}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras"},
+			ko:    []string{"설치 대수"},
+			en:    []string{"the count is"},
+		},
+		{
+			name: "camera ID of a group",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: r.Sites[0].CameraGroups[0].ID}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].id"},
+			en:    []string{"duplicate ID"},
+		},
+		{
+			name: "enabled without a source",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: "c1", Enabled: true}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].source"},
+			en:    []string{"needs a source"},
+		},
+		{
+			name: "password in the URL",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: "c1", Source: &custodian.Source{URL: "rtsp://admin:12345@10.0.0.1/"}}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].source.url"},
+			ko:    []string{"비밀번호"},
+			en:    []string{"password"},
+		},
+		{
+			name: "not an rtsp URL",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: "c1", Source: &custodian.Source{URL: "http://10.0.0.1/mjpeg"}}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].source.url"},
+			en:    []string{"rtsp://"},
+		},
+		{
+			name: "unknown source kind and transport",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: "c1", Source: &custodian.Source{Kind: "vlc", URL: "rtsp://h/", Transport: "sctp"}}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].source.kind", "sites[0].camera_groups[0].cameras[0].source.transport"},
+			en:    []string{"vlc"},
+		},
+		{
+			name: "transcode on an rtsp source",
+			mutate: func(r *custodian.Registry) {
+				r.Sites[0].CameraGroups[0].Cameras = []custodian.Camera{{ID: "c1", Source: &custodian.Source{URL: "rtsp://h/", Transcode: true}}}
+			},
+			paths: []string{"sites[0].camera_groups[0].cameras[0].source.transcode"},
+			en:    []string{"ffmpeg sources only"},
+		},
 		// PIPA Art. 25(2): no camera may see inside a bathroom, toilet, sauna or changing room.
 		{
 			name:   "toilet location",

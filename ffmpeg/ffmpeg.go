@@ -335,3 +335,39 @@ func (l *limitBuffer) Write(b []byte) (int, error) {
 	}
 	return l.b.Write(b)
 }
+
+// LiveProtocols are the protocols a live source (a camera that only ffmpeg can read) may
+// use: its -protocol_whitelist.
+const LiveProtocols = "file,http,https,tcp,tls,udp,rtp,rtsp,rtsps,crypto,httpproxy"
+
+// Live runs ffmpeg on a live source (an MJPEG or RTSP-over-HTTP camera, a stream, a file
+// played in real time with realtime set) and returns its first video stream, copied
+// without sound into a fragmented MP4 with a fragment at every keyframe, read from a pipe.
+// rtspTransport ("tcp" or "udp") applies to rtsp:// inputs. timeout bounds every network
+// read. With transcode, the video is encoded to H.264 (libx264, a keyframe every 2 s) for
+// inputs that are not H.264 or H.265 (MJPEG cameras). The input string is ffmpeg's, and
+// may hold credentials: callers never log it.
+func Live(ctx context.Context, input, rtspTransport string, timeout time.Duration, realtime, transcode bool) (io.ReadCloser, error) {
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error",
+		"-protocol_whitelist", LiveProtocols, "-fflags", "+genpts"}
+	if strings.HasPrefix(input, "rtsp://") || strings.HasPrefix(input, "rtsps://") {
+		if rtspTransport == "" {
+			rtspTransport = "tcp"
+		}
+		args = append(args, "-rtsp_transport", rtspTransport, "-timeout", strconv.FormatInt(timeout.Microseconds(), 10))
+	} else if strings.Contains(input, "://") && !strings.HasPrefix(input, "file:") {
+		args = append(args, "-rw_timeout", strconv.FormatInt(timeout.Microseconds(), 10))
+	}
+	if realtime {
+		args = append(args, "-re")
+	}
+	args = append(args, "-i", input, "-map", "0:v:0", "-an", "-sn", "-dn")
+	if transcode {
+		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+			"-force_key_frames", "expr:gte(t,n_forced*2)", "-bf", "0")
+	} else {
+		args = append(args, "-c", "copy")
+	}
+	args = append(args, "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1")
+	return start(ctx, "ffmpeg", args...)
+}

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg chromium)
+packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg chromium
+  # GStreamer's RTSP server: the third-party camera of the interoperability test (MEDIA.md).
+  gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -58,6 +61,15 @@ if [ ! -s "$media/vtest-h264.mp4" ] || [ ! -s "$media/vtest-h265.mp4" ]; then
   ffmpeg -nostdin -loglevel error -y -i "$media/vtest.avi" -an -c:v libx265 -preset veryfast -pix_fmt yuv420p -tag:v hvc1 -x265-params "keyint=20:min-keyint=20:scenecut=0:log-level=error" -b:v 600k "$media/vtest-h265.mp4.tmp.mp4"
   mv "$media/vtest-h265.mp4.tmp.mp4" "$media/vtest-h265.mp4"
 fi
+
+# A 2 Mbit/s constant-bit-rate transcode: the camera of the recording benchmarks.
+if [ ! -s "$media/vtest-h264-2m.mp4" ]; then
+  say "preparing the 2 Mbit/s benchmark footage in $media"
+  ffmpeg -nostdin -loglevel error -y -i "$media/vtest.avi" -an -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 20 -keyint_min 20 -sc_threshold 0 -b:v 2M -minrate 2M -maxrate 2M -bufsize 1M -x264-params nal-hrd=cbr "$media/vtest-h264-2m.mp4.tmp.mp4"
+  mv "$media/vtest-h264-2m.mp4.tmp.mp4" "$media/vtest-h264-2m.mp4"
+fi
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null ||
+  die "GStreamer's RTSP server for Python is missing (packages gir1.2-gst-rtsp-server-1.0 python3-gi)"
 
 say "downloading Go modules"
 go mod download

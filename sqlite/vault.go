@@ -141,7 +141,8 @@ func (db *DB) LiveKeys(ctx context.Context) ([]custodian.DataKey, error) {
 }
 
 // RewrapKeys re-wraps every live key and records the new master key ID, in one transaction.
-func (db *DB) RewrapKeys(ctx context.Context, newMasterID string, rewrap func(*custodian.DataKey) ([]byte, error)) error {
+// Camera secrets are re-sealed in the same transaction.
+func (db *DB) RewrapKeys(ctx context.Context, newMasterID string, rewrap func(*custodian.DataKey) ([]byte, error), reseal func(*custodian.CameraSecret) ([]byte, error)) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+` FROM data_keys WHERE destroyed_ns IS NULL`)
 		if err != nil {
@@ -171,6 +172,19 @@ func (db *DB) RewrapKeys(ctx context.Context, newMasterID string, rewrap func(*c
 				return err
 			}
 			if _, err := stmt.ExecContext(ctx, w, newMasterID, k.ID); err != nil {
+				return err
+			}
+		}
+		secrets, err := cameraSecrets(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range secrets {
+			sealed, err := reseal(&c)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE camera_secrets SET sealed = ?, master_key_id = ? WHERE camera_id = ?`, sealed, newMasterID, c.Camera); err != nil {
 				return err
 			}
 		}
@@ -584,4 +598,58 @@ func (db *DB) ReleaseHold(ctx context.Context, id int64, at time.Time, by string
 		return custodian.Errorf(custodian.ECONFLICT, "보존 조치 %d은(는) 없거나 이미 해제되었습니다", "hold %d does not exist or is already released", id)
 	}
 	return nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func cameraSecrets(ctx context.Context, q querier, where ...any) ([]custodian.CameraSecret, error) {
+	query := `SELECT camera_id, user, sealed, master_key_id, updated_ns FROM camera_secrets`
+	if len(where) > 0 {
+		query += ` WHERE camera_id = ?`
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY camera_id`, where...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []custodian.CameraSecret
+	for rows.Next() {
+		var c custodian.CameraSecret
+		var updated int64
+		if err := rows.Scan(&c.Camera, &c.User, &c.Sealed, &c.MasterKeyID, &updated); err != nil {
+			return nil, err
+		}
+		c.Updated = fromNS(updated)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CameraSecret returns the sealed credentials of a camera.
+func (db *DB) CameraSecret(ctx context.Context, camera string) (*custodian.CameraSecret, error) {
+	cs, err := cameraSecrets(ctx, db.db, camera)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, notFound("카메라 %s의 인증 정보가 없습니다", "no credentials for camera %s", camera)
+	}
+	return &cs[0], nil
+}
+
+// SetCameraSecret stores (replaces) the sealed credentials of a camera.
+func (db *DB) SetCameraSecret(ctx context.Context, c *custodian.CameraSecret) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO camera_secrets (camera_id, user, sealed, master_key_id, updated_ns)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (camera_id) DO UPDATE SET user = excluded.user, sealed = excluded.sealed,
+		master_key_id = excluded.master_key_id, updated_ns = excluded.updated_ns`,
+		c.Camera, c.User, c.Sealed, c.MasterKeyID, ns(c.Updated))
+	return err
+}
+
+// DeleteCameraSecret removes a camera's credentials (no error if there are none).
+func (db *DB) DeleteCameraSecret(ctx context.Context, camera string) error {
+	_, err := db.db.ExecContext(ctx, `DELETE FROM camera_secrets WHERE camera_id = ?`, camera)
+	return err
 }

@@ -394,3 +394,7 @@ func (s *Server) handleSignage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.Write(b)
 }
+
+// Handle adds a route served beside the portal's (e.g. GET /metrics), with the same
+// security headers.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }

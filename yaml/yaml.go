@@ -208,6 +208,11 @@ func (d *decoder) decode(n *yamlv3.Node, v reflect.Value, path string) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		// An optional section (camera source): present when written.
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), path)
+		v.Set(p)
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -122,14 +123,39 @@ func cmdImport(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx)
+	// Camera passwords are read before anything is stored, so that a missing file changes
+	// nothing; they are sealed under the master key, never kept in the registry.
+	secrets, err := a.readPasswordFiles(r, pos[0])
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	var f *footage
+	var db *sqlite.DB
+	if len(secrets) > 0 {
+		if f, err = a.openFootage(ctx); err != nil {
+			return err
+		}
+		defer f.Close()
+		db = f.db
+	} else {
+		if db, err = a.openDB(ctx); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
 	meta, err := db.SaveRegistry(ctx, r, name)
 	if err != nil {
 		return err
+	}
+	for _, s := range secrets {
+		if err := f.v.SetCameraSecret(ctx, s.camera, s.user, s.password); err != nil {
+			return err
+		}
+	}
+	if len(secrets) > 0 {
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("카메라 %d대의 비밀번호를 암호화하여 저장했습니다", len(secrets)),
+			fmt.Sprintf("stored the passwords of %d cameras, encrypted", len(secrets))))
 	}
 	if meta.Unchanged {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
@@ -257,4 +283,49 @@ func cmdPeopleList(a *app, ctx context.Context, args []string) error {
 	}
 	t.write(a.stdout)
 	return nil
+}
+
+type cameraPassword struct{ camera, user, password string }
+
+// readPasswordFiles reads the password_file of every camera source in r (relative to the
+// registry file's directory) and clears it from r.
+func (a *app) readPasswordFiles(r *custodian.Registry, file string) ([]cameraPassword, error) {
+	var out []cameraPassword
+	for i := range r.Sites {
+		for j := range r.Sites[i].CameraGroups {
+			g := &r.Sites[i].CameraGroups[j]
+			for k := range g.Cameras {
+				c := &g.Cameras[k]
+				if c.Source == nil || c.Source.PasswordFile == "" {
+					continue
+				}
+				path := c.Source.PasswordFile
+				if !filepath.IsAbs(path) && file != "-" {
+					path = filepath.Join(filepath.Dir(file), path)
+				}
+				pw, err := readPassword(path)
+				if err != nil {
+					return nil, custodian.Errorf(custodian.EINVALID, "%s: sites[%d].camera_groups[%d].cameras[%d].source.password_file: %v",
+						"%s: sites[%d].camera_groups[%d].cameras[%d].source.password_file: %v", file, i, j, k, err)
+				}
+				out = append(out, cameraPassword{c.ID, c.Source.User, pw})
+				c.Source.PasswordFile = ""
+			}
+		}
+	}
+	return out, nil
+}
+
+// readPassword reads a password file: its first line, without the line end.
+func readPassword(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimRight(line, "\r")
+	if line == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return line, nil
 }

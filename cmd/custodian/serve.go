@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"custodian"
@@ -25,6 +26,7 @@ func cmdServe(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("serve")
 	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
 	every := fs.Duration("retention-every", time.Hour, "보관기간 만료 영상 파기 주기 (how often expired footage is destroyed)")
+	rec := a.recordFlags(fs)
 	logDays := fs.Int("log-retention-days", 730, "접근 기록 보존 일수, 730일(2년) 이상 (days the access log is kept; at least 730)")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
@@ -33,24 +35,43 @@ func cmdServe(a *app, ctx context.Context, args []string) error {
 		return a.usagef("--log-retention-days는 730(2년) 이상이어야 합니다", "--log-retention-days must be at least 730 (two years)")
 	}
 	a.logRetention = time.Duration(*logDays) * 24 * time.Hour
-	return a.serve(ctx, *listen, *every)
+	return a.serve(ctx, *listen, *every, rec)
 }
 
 // serve runs the web server and, beside it, the retention cycle: expired footage is
 // destroyed at start and then every `every`.
-func (a *app) serve(ctx context.Context, listen string, every time.Duration) error {
+func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec *recordOptions) error {
 	if every < time.Minute {
 		return a.usagef("--retention-every는 1분 이상이어야 합니다", "--retention-every must be at least a minute")
+	}
+	if err := rec.check(a); err != nil {
+		return err
 	}
 	f, err := a.openFootage(ctx)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	f.audit.actor = "system:retention"
+	f.audit.actor = "system:recorder"
+	ops, closeOps, err := a.operationsLog()
+	if err != nil {
+		return err
+	}
+	defer closeOps()
 	go a.retentionCycle(ctx, f, every)
 	s := web.New(f.db, f.db)
 	s.Now = a.now
+	s.Logger = ops
+	if rec.on {
+		r := a.newRecorder(f, rec, ops)
+		s.Handle("GET /metrics", r.MetricsHandler())
+		done := make(chan struct{})
+		defer func() { <-done }() // the segments being written are committed before exit
+		go func() {
+			defer close(done)
+			r.Run(ctx)
+		}()
+	}
 	return s.ListenAndServe(ctx, listen, func(addr net.Addr) {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
 			fmt.Sprintf("http://%s/ 에서 서비스합니다 (Ctrl-C로 종료)", addr),
@@ -98,8 +119,15 @@ func cmdDemo(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("demo")
 	listen := fs.String("listen", DefaultListen, "대기 주소 (listen address)")
 	example := fs.String("example", "", "가져올 등록 정보 YAML (registry to import; default the embedded "+examples.Demo+")")
+	cams := fs.Int("cameras", 4, "모의 카메라 수, 0이면 녹화 없음 (simulated cameras to record; 0 for none)")
+	footage := fs.String("footage", filepath.Join(".cache", "media", "vtest-h264.mp4"), "모의 카메라 영상 (the simulated cameras' video; scripts/setup.sh makes it)")
+	camListen := fs.String("camsim-listen", DefaultCamsimListen, "모의 카메라 대기 주소 (the simulated cameras' listen address)")
+	rec := a.recordFlags(fs)
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
+	}
+	if *cams < 0 || *cams > 1000 {
+		return a.usagef("--cameras는 0에서 1000 사이여야 합니다", "--cameras must be between 0 and 1000")
 	}
 	var reg *custodian.Registry
 	var source string
@@ -128,11 +156,25 @@ func cmdDemo(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	err = a.demoSetup(ctx, db, reg, source)
+	if err == nil && *cams > 0 {
+		err = a.demoCameras(ctx, db, *cams, *camListen)
+	}
 	db.Close()
 	if err != nil {
 		return err
 	}
-	return a.serve(ctx, *listen, time.Hour)
+	if *cams > 0 {
+		srv, l, err := startCamsim(ctx, *footage, *cams, *camListen, "", "", a.stderr, nil)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		go srv.Serve(l)
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("모의 카메라 %d대: rtsp://%s/cam1 … (녹화 상태: custodian --data %s cameras status)", *cams, l.Addr(), a.dataPath),
+			fmt.Sprintf("%d simulated cameras: rtsp://%s/cam1 … (recording health: custodian --data %s cameras status)", *cams, l.Addr(), a.dataPath)))
+	}
+	return a.serve(ctx, *listen, time.Hour, rec)
 }
 
 // demoSetup imports the example and, on a fresh demo, publishes two versions: one in
@@ -197,4 +239,33 @@ func (a *app) demoSetup(ctx context.Context, db *sqlite.DB, reg *custodian.Regis
 		fmt.Sprintf("데모 준비 완료: %s 가져와 방침 2개 판을 공고했습니다 (데이터: %s)", publish.Josa(reg.Organisation.Name, "을/를"), a.dataPath),
 		fmt.Sprintf("demo ready: imported %s and published two policy versions (data in %s)", reg.Organisation.Name, a.dataPath)))
 	return nil
+}
+
+// demoCameras gives the demo organisation n recorded cameras, one per camera group in
+// registry order, each a simulated camera of camsim at listen, unless it has them already.
+func (a *app) demoCameras(ctx context.Context, db *sqlite.DB, n int, listen string) error {
+	reg, _, err := db.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	have, _ := reg.Index().Cameras()
+	if len(have) >= n {
+		return nil
+	}
+	added := len(have)
+	for i := range reg.Sites {
+		for j := range reg.Sites[i].CameraGroups {
+			g := &reg.Sites[i].CameraGroups[j]
+			if added >= n || len(g.Cameras) >= g.Count {
+				continue
+			}
+			added++
+			g.Cameras = append(g.Cameras, custodian.Camera{
+				ID: fmt.Sprintf("%s-c%d", g.ID, len(g.Cameras)+1), Location: g.Locations[0], Enabled: true,
+				Source: &custodian.Source{URL: fmt.Sprintf("rtsp://%s/cam%d", listen, added)},
+			})
+		}
+	}
+	_, err = db.SaveRegistry(ctx, reg, "demo: 모의 카메라 녹화 (simulated cameras recorded)")
+	return err
 }

@@ -94,12 +94,12 @@ func (a *app) openFootage(ctx context.Context) (*footage, error) {
 	return f, nil
 }
 
-// policyOf returns the retention policy of the current registry: a camera (a camera group
-// ID) has its group's retention class.
+// policyOf returns the retention policy of the current registry: footage filed under a
+// camera, or under a whole camera group, has the group's retention class.
 func policyOf(reg *custodian.Registry) vault.Policy {
 	x := reg.Index()
 	return func(camera string) (string, custodian.Retention, bool) {
-		g, _ := x.CameraGroup(camera)
+		g := x.FootageGroup(camera)
 		if g == nil {
 			return "", custodian.Retention{}, false
 		}

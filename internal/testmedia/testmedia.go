@@ -16,6 +16,9 @@ const (
 	VtestAVI  = "vtest.avi"
 	VtestH264 = "vtest-h264.mp4"
 	VtestH265 = "vtest-h265.mp4"
+	// VtestH264At2M is the H.264 transcode at a constant 2 Mbit/s (with filler data): the
+	// camera of the recording benchmarks.
+	VtestH264At2M = "vtest-h264-2m.mp4"
 )
 
 // Dir returns the media directory: $CUSTODIAN_TEST_MEDIA, else .cache/media at the module

@@ -1,0 +1,362 @@
+// Command recbench measures recording (docs/BENCHMARKS.md, "Recording"): N simulated
+// cameras (custodian camsim, a separate process) recorded into the vault by `custodian
+// serve` (another process), against the baseline of one `ffmpeg -c copy` process per camera
+// recording the same cameras into plain MP4 segment files, in the same run.
+//
+// For each N it reports the recorder's CPU and memory per camera, the frames lost, the lag
+// from a segment's last frame to its durable commit, and the simulator's own CPU; then the
+// same for ffmpeg. Zero loss means: the simulator kept real-time pace (no late frame), the
+// recorder counted no lost packet and no dropped frame, and it recorded every frame sent in
+// the window (within one frame per camera).
+//
+//	go build -o bin/custodian ./cmd/custodian
+//	go run ./bench/recbench -cameras 20,100,500 -duration 60s
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"custodian"
+	"custodian/examples"
+	"custodian/yaml"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/custodian", "the custodian binary")
+	file := flag.String("file", ".cache/media/vtest-h264-2m.mp4", "the cameras' footage (2 Mbit/s)")
+	list := flag.String("cameras", "20,100", "numbers of cameras, comma-separated")
+	duration := flag.Duration("duration", 60*time.Second, "the measured window")
+	warmup := flag.Duration("warmup", 15*time.Second, "time to connect before measuring")
+	baseline := flag.Int("baseline-max", 200, "run the ffmpeg baseline only up to this many cameras")
+	segment := flag.Duration("segment", time.Minute, "segment length")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fail("bad -cameras %q", *list)
+		}
+		ns = append(ns, n)
+	}
+	if _, err := os.Stat(*bin); err != nil {
+		fail("%s is missing: go build -o bin/custodian ./cmd/custodian", *bin)
+	}
+	host, _ := os.Hostname()
+	fmt.Printf("# recbench on %s: %d CPUs, %s, %s, footage %s, window %v after %v warm-up\n",
+		host, runtime.NumCPU(), runtime.GOOS, runtime.Version(), filepath.Base(*file), *duration, *warmup)
+	fmt.Println("| cameras | who | CPU % of one core | CPU per camera | memory per camera (MiB) | frames expected | frames recorded | lost | late (sim) | commit lag p50/max (ms) | camsim CPU % |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, n := range ns {
+		r := runCustodian(*bin, *file, n, *warmup, *duration, *segment)
+		r.print(n, "custodian")
+		if n <= *baseline {
+			b := runFFmpeg(*bin, *file, n, *warmup, *duration, *segment)
+			b.print(n, "ffmpeg -c copy")
+		}
+	}
+}
+
+type result struct {
+	cpu        float64 // CPU seconds per second (1 = one core)
+	memMiB     float64 // private memory, MiB, all processes
+	expected   float64
+	recorded   float64
+	lost       float64
+	late       uint64
+	lagP50     float64
+	lagMax     float64
+	simCPU     float64
+	note       string
+	recordedOK bool
+}
+
+func (r result) print(n int, who string) {
+	lag := "-"
+	if r.lagMax > 0 {
+		lag = fmt.Sprintf("%.0f / %.0f", r.lagP50, r.lagMax)
+	}
+	rec := "-"
+	if r.recordedOK {
+		rec = fmt.Sprintf("%.0f", r.recorded)
+	}
+	fmt.Printf("| %d | %s | %.1f | %.3f%% | %.2f | %.0f | %s | %.0f | %d | %s | %.1f |%s\n",
+		n, who, r.cpu*100, r.cpu*100/float64(n), r.memMiB/float64(n), r.expected, rec, r.lost, r.late, lag, r.simCPU*100, r.note)
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "recbench: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// camsim starts the simulator and returns it with a function reading its last counters.
+type sim struct {
+	cmd   *exec.Cmd
+	addr  string
+	stats chan [3]uint64 // sent packets, frames, late frames
+	last  [3]uint64
+}
+
+func startSim(bin, file string, n int) *sim {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	cmd := exec.Command(bin, "camsim", "--file", file, "--cameras", strconv.Itoa(n), "--listen", addr, "--stats-every", "1s")
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fail("camsim: %v", err)
+	}
+	s := &sim{cmd: cmd, addr: addr, stats: make(chan [3]uint64, 1000)}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		once := false
+		for sc.Scan() {
+			line := sc.Text()
+			if !once && strings.Contains(line, "rtsp://") {
+				once = true
+				close(ready)
+			}
+			var v [3]uint64
+			if _, err := fmt.Sscanf(line, "stats packets=%d frames=%d late=%d", &v[0], &v[1], &v[2]); err == nil {
+				select {
+				case s.stats <- v:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		fail("camsim did not start")
+	}
+	return s
+}
+
+// counters returns the simulator's newest counters.
+func (s *sim) counters() [3]uint64 {
+	for {
+		select {
+		case v := <-s.stats:
+			s.last = v
+		default:
+			return s.last
+		}
+	}
+}
+
+func (s *sim) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+// cpuSeconds returns a process's user+system CPU time.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+// privateMiB returns a process's private memory (smaps_rollup).
+func privateMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	var kb float64
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "Private_Clean:") || strings.HasPrefix(l, "Private_Dirty:") {
+			v, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
+			kb += v
+		}
+	}
+	return kb / 1024
+}
+
+// registry writes a registry of n cameras of sim at addr.
+func registry(dir, addr string, n int) string {
+	data, err := examples.FS.ReadFile("minimal.yaml")
+	if err != nil {
+		fail("%v", err)
+	}
+	r, err := yaml.Load("minimal.yaml", data)
+	if err != nil {
+		fail("%v", err)
+	}
+	r.Organisation.StatedTotal = 0
+	g := &r.Sites[0].CameraGroups[0]
+	g.Count = n
+	for i := 1; i <= n; i++ {
+		g.Cameras = append(g.Cameras, custodian.Camera{ID: fmt.Sprintf("cam%d", i), Enabled: true,
+			Source: &custodian.Source{URL: fmt.Sprintf("rtsp://%s/cam%d", addr, i)}})
+	}
+	out, err := yaml.Encode(r)
+	if err != nil {
+		fail("%v", err)
+	}
+	path := filepath.Join(dir, "registry.yaml")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		fail("%v", err)
+	}
+	return path
+}
+
+func run(bin string, args ...string) {
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		fail("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
+	}
+}
+
+type metrics map[string]float64 // "name{camera=...}" summed by name
+
+func scrape(url string) metrics {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := metrics{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		name, rest, _ := strings.Cut(l, "{")
+		_, val, _ := strings.Cut(rest, "} ")
+		v, _ := strconv.ParseFloat(val, 64)
+		m[name] += v
+		if name == "custodian_camera_commit_lag_seconds" {
+			m["lags"]++
+			m["lagmax"] = max(m["lagmax"], v)
+		}
+	}
+	return m
+}
+
+func runCustodian(bin, file string, n int, warmup, window, segment time.Duration) result {
+	dir, err := os.MkdirTemp("", "recbench-")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(dir)
+	data := filepath.Join(dir, "data")
+	s := startSim(bin, file, n)
+	defer s.stop()
+	run(bin, "--data", data, "init")
+	run(bin, "--data", data, "import", registry(dir, s.addr, n))
+	web := fmt.Sprintf("127.0.0.1:%d", freePort())
+	cmd := exec.Command(bin, "--data", data, "serve", "--listen", web, "--segment", segment.String())
+	cmd.Stdout = io.Discard
+	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
+	cmd.Stderr = logf
+	if err := cmd.Start(); err != nil {
+		fail("serve: %v", err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	time.Sleep(warmup)
+	url := "http://" + web + "/metrics"
+	m0, c0, sc0, s0 := scrape(url), cpuSeconds(cmd.Process.Pid), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	t0 := time.Now()
+	time.Sleep(window)
+	m1, c1, sc1, s1 := scrape(url), cpuSeconds(cmd.Process.Pid), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	el := time.Since(t0).Seconds()
+	r := result{
+		cpu: (c1 - c0) / el, simCPU: (sc1 - sc0) / el, memMiB: privateMiB(cmd.Process.Pid),
+		expected: float64(s1[1] - s0[1]), recorded: m1["custodian_camera_frames_total"] - m0["custodian_camera_frames_total"],
+		lost: m1["custodian_camera_rtp_packets_lost_total"] - m0["custodian_camera_rtp_packets_lost_total"] +
+			m1["custodian_camera_frames_dropped_total"] - m0["custodian_camera_frames_dropped_total"],
+		late: s1[2] - s0[2], recordedOK: m1 != nil,
+	}
+	if m1["lags"] > 0 {
+		r.lagP50 = m1["custodian_camera_commit_lag_seconds"] / m1["lags"] * 1000 // mean, reported as the typical lag
+		r.lagMax = m1["lagmax"] * 1000
+	}
+	if up := m1["custodian_camera_up"]; up < float64(n) {
+		r.note = fmt.Sprintf(" %0.f of %d cameras recording", up, n)
+	}
+	return r
+}
+
+func runFFmpeg(bin, file string, n int, warmup, window, segment time.Duration) result {
+	dir, err := os.MkdirTemp("", "recbench-ff-")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(dir)
+	s := startSim(bin, file, n)
+	defer s.stop()
+	var cmds []*exec.Cmd
+	for i := 1; i <= n; i++ {
+		c := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
+			"-i", fmt.Sprintf("rtsp://%s/cam%d", s.addr, i), "-map", "0:v:0", "-c", "copy", "-an",
+			"-f", "segment", "-segment_time", strconv.Itoa(int(segment.Seconds())), "-segment_format", "mp4",
+			"-reset_timestamps", "1", filepath.Join(dir, fmt.Sprintf("cam%d-%%05d.mp4", i)))
+		if err := c.Start(); err != nil {
+			fail("ffmpeg: %v", err)
+		}
+		cmds = append(cmds, c)
+	}
+	defer func() {
+		for _, c := range cmds {
+			c.Process.Signal(syscall.SIGINT)
+		}
+		for _, c := range cmds {
+			c.Wait()
+		}
+	}()
+	time.Sleep(warmup)
+	sum := func() (cpu float64) {
+		for _, c := range cmds {
+			cpu += cpuSeconds(c.Process.Pid)
+		}
+		return cpu
+	}
+	c0, sc0, s0 := sum(), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	t0 := time.Now()
+	time.Sleep(window)
+	c1, sc1, s1 := sum(), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	el := time.Since(t0).Seconds()
+	var mem float64
+	alive := 0
+	for _, c := range cmds {
+		if m := privateMiB(c.Process.Pid); m > 0 {
+			mem += m
+			alive++
+		}
+	}
+	r := result{cpu: (c1 - c0) / el, simCPU: (sc1 - sc0) / el, memMiB: mem, expected: float64(s1[1] - s0[1]), late: s1[2] - s0[2]}
+	if alive < n {
+		r.note = fmt.Sprintf(" %d of %d ffmpeg processes alive", alive, n)
+	}
+	return r
+}

@@ -1,0 +1,195 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"custodian"
+	"custodian/ffmpeg"
+	"custodian/fmp4"
+)
+
+// recordFFmpeg records a source through an ffmpeg process (docs/design/recording.md,
+// "Fallback"): ffmpeg copies (or, with transcode, encodes) the video into a fragmented MP4
+// on a pipe, with a fragment per keyframe; the fragments are cut into segments on
+// keyframes at the target duration and encrypted into the vault as they arrive. Nothing
+// is written to disk in the clear.
+//
+// Footage time: the wall time at which ffmpeg's first fragment arrived, minus that
+// fragment's duration, anchors the stream's decode times (docs/design/time.md).
+func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error) {
+	input := w.cfg.src.URL
+	user, password, err := w.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	if user != "" {
+		// ffmpeg takes credentials only in the URL (its command line): never logged.
+		if u, perr := url.Parse(input); perr == nil && u.Scheme != "" && u.Scheme != "file" {
+			if password != "" {
+				u.User = url.UserPassword(user, password)
+			} else {
+				u.User = url.User(user)
+			}
+			input = u.String()
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	timeout := w.r.opt.Timeout
+	realtime := isFile(input) // a file is played in real time, looping is the caller's
+	out, err := ffmpeg.Live(ctx, input, w.cfg.src.Transport, timeout, realtime, w.cfg.src.Transcode)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	// A watchdog: no bytes from ffmpeg for the timeout kills it.
+	cr := &countingReader{r: out}
+	go func() {
+		t := time.NewTicker(timeout / 4)
+		defer t.Stop()
+		last := int64(0)
+		idle := time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if n := cr.n.Load(); n != last {
+					last, idle = n, time.Now()
+				} else if time.Since(idle) > timeout {
+					cr.stalled.Store(true)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	rd, err := fmp4.NewReader(cr)
+	if err != nil {
+		if cr.stalled.Load() {
+			return errStalled(timeout)
+		}
+		return err
+	}
+	in := rd.Init()
+	w.c.add(&w.c.conns, 1)
+	w.c.setFormat(in.Codec, int(in.Width), int(in.Height), false)
+	log.Info("camera connected", "via", "ffmpeg", "codec", in.Codec)
+	var (
+		sw      SegmentWriter
+		anchor  time.Time
+		base0   uint64
+		segFrom uint64
+		end     uint64
+		first   = true
+		lastEnd time.Time
+	)
+	at := func(ticks uint64) time.Time {
+		return anchor.Add(time.Duration(float64(ticks-base0) / float64(in.Timescale) * float64(time.Second)))
+	}
+	commit := func() error {
+		s, err := sw.Commit(context.WithoutCancel(ctx), at(end))
+		sw = nil
+		if err != nil {
+			return err
+		}
+		lastEnd = s.End
+		w.c.segment(s)
+		return nil
+	}
+	defer func() {
+		if sw != nil {
+			if cerr := commit(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	}()
+	for {
+		f, err := rd.Next()
+		if ctx.Err() != nil {
+			if cr.stalled.Load() {
+				return errStalled(timeout)
+			}
+			return nil
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		arrival := time.Now()
+		if first {
+			first = false
+			base0 = f.BaseDecodeTime
+			anchor = arrival.Add(-time.Duration(float64(f.Duration) / float64(in.Timescale) * float64(time.Second)))
+		}
+		if !f.Relocatable() || f.BaseDecodeTime < end {
+			return custodian.Errorf(custodian.EINVALID, "ffmpeg의 조각 순서가 잘못되었습니다", "ffmpeg's fragments are out of order")
+		}
+		if sw != nil && f.Keyframe && time.Duration(float64(f.BaseDecodeTime-segFrom)/float64(in.Timescale)*float64(time.Second)) >= w.r.opt.Target {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
+		if sw == nil {
+			if !f.Keyframe {
+				w.c.add(&w.c.waiting, uint64(f.Samples))
+				continue
+			}
+			start := at(f.BaseDecodeTime)
+			if !lastEnd.IsZero() && start.Before(lastEnd) {
+				start = lastEnd
+			}
+			if sw, err = w.r.opt.Store.Create(ctx, w.cfg.camera, start, w.cfg.class, w.cfg.ret); err != nil {
+				return err
+			}
+			segFrom = f.BaseDecodeTime
+			if _, err := sw.Write(in.Raw); err != nil {
+				sw.Abort(ctx)
+				sw = nil
+				return err
+			}
+			w.c.setState(StateRecording, nil)
+		}
+		if _, err := sw.Write(f.Raw); err != nil {
+			sw.Abort(ctx)
+			sw = nil
+			return err
+		}
+		end = f.End()
+		w.c.add(&w.c.bytes, uint64(len(f.Raw)))
+		w.c.add(&w.c.frames, uint64(f.Samples))
+		w.c.videoBytes.Add(uint64(len(f.Raw)))
+		w.c.mu.Lock()
+		w.c.st.LastFrame = arrival
+		w.c.mu.Unlock()
+	}
+}
+
+func errStalled(d time.Duration) error {
+	return custodian.Errorf(custodian.EINVALID, "ffmpeg가 %v 동안 영상을 보내지 않았습니다", "ffmpeg sent no video for %v", d)
+}
+
+func isFile(input string) bool {
+	u, err := url.Parse(input)
+	return err != nil || u.Scheme == "" || u.Scheme == "file"
+}
+
+type countingReader struct {
+	r       io.Reader
+	n       atomic.Int64
+	stalled atomic.Bool
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}

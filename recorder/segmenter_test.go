@@ -1,0 +1,241 @@
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"custodian"
+	"custodian/fmp4"
+)
+
+// memStore keeps segments in memory, unencrypted: for the segmenter's own tests.
+type memStore struct {
+	segs    []*memSeg
+	failAt  int // Create fails for the failAt-th segment (1-based; 0 never)
+	creates int
+}
+
+type memSeg struct {
+	start, end time.Time
+	buf        bytes.Buffer
+	committed  bool
+	aborted    bool
+}
+
+func (m *memStore) Create(ctx context.Context, camera string, start time.Time, class string, ret custodian.Retention) (SegmentWriter, error) {
+	m.creates++
+	if m.creates == m.failAt {
+		return nil, errors.New("disk full")
+	}
+	s := &memSeg{start: start}
+	m.segs = append(m.segs, s)
+	return s, nil
+}
+
+func (s *memSeg) Write(p []byte) (int, error) { return s.buf.Write(p) }
+func (s *memSeg) Commit(ctx context.Context, end time.Time) (*custodian.Segment, error) {
+	s.end, s.committed = end, true
+	return &custodian.Segment{Start: s.start, End: end}, nil
+}
+func (s *memSeg) Abort(ctx context.Context) error { s.aborted = true; return nil }
+
+var testTrack = fmp4.Track{Codec: "avc1", Config: []byte{1, 0x64, 0, 0x1f, 0xff, 0xe0, 0}, Width: 768, Height: 576, Timescale: 90000}
+
+func testInit(t testing.TB) []byte {
+	b, err := fmp4.MuxInit(testTrack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// feed gives the segmenter n frames at 10 fps from t0: a keyframe every gop frames, with
+// B-frames (decode order I P B B ..., presentation I B B P) when bframes.
+func feed(t *testing.T, s *segmenter, init []byte, t0 time.Time, n, gop int, bframes bool) {
+	t.Helper()
+	const dur = 9000
+	for i := 0; i < n; i++ {
+		pts := int64(i) * dur
+		if bframes && i%gop != 0 {
+			// Within a GOP, swap each pair after the keyframe: decode order 0 2 1 4 3 ...
+			k := i % gop
+			if k%2 == 1 && i+1 < n && (i+1)%gop != 0 {
+				pts = int64(i+1) * dur
+			} else if k%2 == 0 {
+				pts = int64(i-1) * dur
+			}
+		}
+		arrival := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		if !s.tl.anchored {
+			s.tl.anchor(pts, arrival)
+		}
+		f := frame{nalus: [][]byte{{0x65, byte(i)}}, pts: pts, key: i%gop == 0, arrival: arrival}
+		if err := s.add(f, init, testTrack); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+	}
+}
+
+func TestSegmenterCutsOnKeyframesAtTarget(t *testing.T) {
+	for _, bframes := range []bool{false, true} {
+		st := &memStore{}
+		c := newCounters("cam", "g", "", "rtsp", time.Now)
+		tl := newTimeline(90000)
+		s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, 5*time.Second, tl, c)
+		t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, custodian.KST)
+		init := testInit(t)
+		// 25 s at 10 fps, a keyframe every 2 s: segments cut at 6 s, 12 s, 18 s, 24 s.
+		feed(t, s, init, t0, 250, 20, bframes)
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+		wantStarts := []time.Duration{0, 6 * time.Second, 12 * time.Second, 18 * time.Second, 24 * time.Second}
+		if len(st.segs) != len(wantStarts) {
+			t.Fatalf("bframes=%v: %d segments, want %d", bframes, len(st.segs), len(wantStarts))
+		}
+		frames := 0
+		for i, seg := range st.segs {
+			if !seg.committed {
+				t.Fatalf("segment %d not committed", i)
+			}
+			if got := seg.start.Sub(t0); got != wantStarts[i] {
+				t.Errorf("segment %d starts at %v, want %v", i, got, wantStarts[i])
+			}
+			if i > 0 && !seg.start.Equal(st.segs[i-1].end) {
+				t.Errorf("segment %d starts at %v, the one before ends at %v", i, seg.start, st.segs[i-1].end)
+			}
+			in, frags, err := fmp4.Parse(seg.buf.Bytes())
+			if err != nil {
+				t.Fatalf("segment %d does not parse: %v", i, err)
+			}
+			var ticks uint64
+			for j, f := range frags {
+				frames += f.Samples
+				if !f.Keyframe {
+					t.Errorf("segment %d fragment %d does not start with a keyframe", i, j)
+				}
+				if j == 0 && f.BaseDecodeTime != 0 {
+					t.Errorf("segment %d starts at decode time %d", i, f.BaseDecodeTime)
+				}
+				ticks += f.Duration
+			}
+			got := time.Duration(ticks) * time.Second / time.Duration(in.Timescale)
+			if got != seg.end.Sub(seg.start) {
+				t.Errorf("segment %d: media duration %v, catalog span %v", i, got, seg.end.Sub(seg.start))
+			}
+		}
+		if frames != 250 {
+			t.Errorf("bframes=%v: %d frames stored, want 250", bframes, frames)
+		}
+		if end := st.segs[len(st.segs)-1].end.Sub(t0); end != 25*time.Second {
+			t.Errorf("the last segment ends at %v, want 25s", end)
+		}
+	}
+}
+
+func TestSegmenterDropsFramesBeforeKeyframe(t *testing.T) {
+	st := &memStore{}
+	c := newCounters("cam", "g", "", "rtsp", time.Now)
+	tl := newTimeline(90000)
+	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	init := testInit(t)
+	t0 := time.Now()
+	tl.anchor(0, t0)
+	for i := 0; i < 5; i++ {
+		if err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(st.segs) != 0 || c.waiting.Load() != 5 {
+		t.Fatalf("%d segments, %d waiting", len(st.segs), c.waiting.Load())
+	}
+}
+
+func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
+	st := &memStore{}
+	c := newCounters("cam", "g", "", "rtsp", time.Now)
+	tl := newTimeline(90000)
+	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	init := testInit(t)
+	other := testTrack
+	other.Width = 1920
+	init2, _ := fmp4.MuxInit(other)
+	t0 := time.Now()
+	tl.anchor(0, t0)
+	for i := 0; i < 40; i++ {
+		in, tr := init, testTrack
+		if i >= 20 {
+			in, tr = init2, other
+		}
+		if err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.segs) != 2 {
+		t.Fatalf("%d segments, want 2 (the resolution changed)", len(st.segs))
+	}
+	in, _, err := fmp4.Parse(st.segs[1].buf.Bytes())
+	if err != nil || in.Width != 1920 {
+		t.Fatalf("second segment: %v %+v", err, in)
+	}
+}
+
+func TestSegmenterStoreFailure(t *testing.T) {
+	st := &memStore{failAt: 2}
+	c := newCounters("cam", "g", "", "rtsp", time.Now)
+	tl := newTimeline(90000)
+	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, 2*time.Second, tl, c)
+	init := testInit(t)
+	t0 := time.Now()
+	tl.anchor(0, t0)
+	var err error
+	for i := 0; i < 60 && err == nil; i++ {
+		err = s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
+	}
+	if err == nil || err.Error() != "disk full" {
+		t.Fatalf("err = %v, want the store's", err)
+	}
+	if len(st.segs) != 1 || !st.segs[0].committed {
+		t.Fatalf("the first segment should be committed before the failure")
+	}
+}
+
+func TestTimelineWrapAndJumps(t *testing.T) {
+	tl := newTimeline(90000)
+	start := uint32(0xffffffff - 9000*5)
+	var prev int64
+	for i := 0; i < 20; i++ {
+		ext := tl.extend(start + uint32(i*9000))
+		if i > 0 && ext-prev != 9000 {
+			t.Fatalf("step %d: %d after the wrap, want 9000", i, ext-prev)
+		}
+		prev = ext
+	}
+	t0 := time.Now()
+	tl.anchor(prev, t0)
+	if r := tl.jumpReason(prev, prev+9000, t0.Add(100*time.Millisecond)); r != "" {
+		t.Errorf("a normal frame is a jump: %s", r)
+	}
+	if r := tl.jumpReason(prev, prev-9000*3, t0); r != "" {
+		t.Errorf("a B-frame step back is a jump: %s", r)
+	}
+	if r := tl.jumpReason(prev, prev+90000*20, t0.Add(20*time.Second)); r == "" {
+		t.Error("a 20 s step is not a jump")
+	}
+	if r := tl.jumpReason(prev, prev-90000*5, t0); r == "" {
+		t.Error("a 5 s step back is not a jump")
+	}
+	if r := tl.jumpReason(prev, prev+90000*5, t0.Add(time.Second)); r == "" {
+		t.Error("timestamps 4 s ahead of arrival are not a jump")
+	}
+	// A stall: arrivals late, media on time: not a jump.
+	if r := tl.jumpReason(prev, prev+9000, t0.Add(5*time.Second)); r != "" {
+		t.Errorf("a late frame is a jump: %s", r)
+	}
+}

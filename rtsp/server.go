@@ -1,0 +1,344 @@
+package rtsp
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"custodian"
+)
+
+// ServerHandler serves the media of a Server.
+type ServerHandler interface {
+	// Describe returns the SDP for a path ("/cam1"); an error with code ENOTFOUND is 404.
+	Describe(path string) ([]byte, error)
+	// Play is called once a client has PLAYed a path; the handler sends with
+	// sess.WritePackets until sess.Done() is closed, from its own goroutine, and returns
+	// at once.
+	Play(path string, sess *ServerSession) error
+}
+
+// Server is a small RTSP server: TCP interleaved transport only, one media per session.
+// It is what the camera simulator and the tests serve cameras with.
+type Server struct {
+	Handler ServerHandler
+	// User and Password, when set, are required (Digest or Basic).
+	User, Password string
+	// SessionTimeout closes a connection that sends nothing (no request, no RTCP) for
+	// this long (60 s).
+	SessionTimeout time.Duration
+	Logf           func(format string, args ...any)
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[net.Conn]bool
+	closed    bool
+	auth      *serverAuth
+	authOnce  sync.Once
+}
+
+// ServerSession is a playing session: where the handler writes packets.
+type ServerSession struct {
+	conn    net.Conn
+	mu      *sync.Mutex // shared with the connection's responses
+	bw      *bufio.Writer
+	channel uint8
+	done    chan struct{}
+	once    sync.Once
+}
+
+// WritePackets writes pkts as interleaved frames on channel, in one write. It fails once
+// the client is gone or does not read for 10 s.
+func (s *ServerSession) WritePackets(channel uint8, pkts [][]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.done:
+		return net.ErrClosed
+	default:
+	}
+	s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	for _, p := range pkts {
+		if err := WriteInterleaved(s.bw, channel, p); err != nil {
+			s.close()
+			return err
+		}
+	}
+	if err := s.bw.Flush(); err != nil {
+		s.close()
+		return err
+	}
+	return nil
+}
+
+// Done is closed when the session ends.
+func (s *ServerSession) Done() <-chan struct{} { return s.done }
+
+// RTPChannel is the interleaved channel the client chose for RTP.
+func (s *ServerSession) RTPChannel() uint8 { return s.channel }
+
+// Close ends the session and its connection.
+func (s *ServerSession) Close() error {
+	s.close()
+	return nil
+}
+
+func (s *ServerSession) close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.conn.Close()
+	})
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+// Serve accepts connections on l until Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return net.ErrClosed
+	}
+	s.listeners = append(s.listeners, l)
+	if s.conns == nil {
+		s.conns = map[net.Conn]bool{}
+	}
+	s.mu.Unlock()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
+		s.conns[c] = true
+		s.mu.Unlock()
+		go s.serveConn(c)
+	}
+}
+
+// Close stops the server and closes every connection.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	return nil
+}
+
+// connState is one connection's RTSP state.
+type connState struct {
+	s       *Server
+	conn    net.Conn
+	br      *bufio.Reader
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	session string
+	path    string // what DESCRIBE or SETUP named
+	channel uint8
+	setup   bool
+	play    *ServerSession
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	cs := &connState{s: s, conn: c, br: bufio.NewReaderSize(c, 8<<10), bw: bufio.NewWriterSize(c, 64<<10)}
+	defer func() {
+		if cs.play != nil {
+			cs.play.close()
+		}
+		c.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	timeout := s.SessionTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	buf := make([]byte, 0, 2048)
+	for {
+		c.SetReadDeadline(time.Now().Add(timeout))
+		b, err := cs.br.Peek(1)
+		if err != nil {
+			if os.IsTimeout(err) {
+				s.logf("%s: session timed out", c.RemoteAddr())
+			}
+			return
+		}
+		if b[0] == '$' {
+			// RTCP from the client: read and dropped (it keeps the session alive).
+			if _, buf, err = ReadInterleaved(cs.br, buf); err != nil {
+				return
+			}
+			buf = buf[:0]
+			continue
+		}
+		req, err := ReadRequest(cs.br)
+		if err != nil {
+			s.logf("%s: %v", c.RemoteAddr(), err)
+			cs.reply(&Request{}, &Response{StatusCode: 400})
+			return
+		}
+		if !cs.handle(req) {
+			return
+		}
+	}
+}
+
+func (cs *connState) reply(req *Request, res *Response) {
+	res.Header = append(Header{{"CSeq", req.Header.Get("CSeq")}}, res.Header...)
+	if cs.session != "" && res.Header.Get("Session") == "" {
+		res.Header.Add("Session", cs.session)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	res.Write(cs.bw)
+	cs.bw.Flush()
+}
+
+// handle answers one request; false ends the connection.
+func (cs *connState) handle(req *Request) bool {
+	s := cs.s
+	if s.User != "" && req.Method != "OPTIONS" {
+		s.authOnce.Do(func() { s.auth = newServerAuth(s.User, s.Password) })
+		if !s.auth.ok(req.Method, req.Header) {
+			h := Header{}
+			for _, ch := range s.auth.challenges() {
+				h.Add("WWW-Authenticate", ch)
+			}
+			cs.reply(req, &Response{StatusCode: 401, Header: h})
+			return true
+		}
+	}
+	switch req.Method {
+	case "OPTIONS":
+		cs.reply(req, &Response{StatusCode: 200, Header: Header{{"Public", "OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER, SET_PARAMETER, TEARDOWN"}}})
+	case "DESCRIBE":
+		sdp, err := s.Handler.Describe(req.URL.Path)
+		if err != nil {
+			code := 500
+			if custodian.ErrorCode(err) == custodian.ENOTFOUND {
+				code = 404
+			}
+			cs.reply(req, &Response{StatusCode: code})
+			return true
+		}
+		cs.path = req.URL.Path
+		base := *req.URL
+		base.User = nil
+		if !strings.HasSuffix(base.Path, "/") {
+			base.Path += "/"
+		}
+		cs.reply(req, &Response{StatusCode: 200, Header: Header{{"Content-Type", "application/sdp"}, {"Content-Base", base.String()}}, Body: sdp})
+	case "SETUP":
+		if cs.play != nil {
+			cs.reply(req, &Response{StatusCode: 455})
+			return true
+		}
+		tr := req.Header.Get("Transport")
+		ch := -1
+		if strings.Contains(strings.ToUpper(tr), "RTP/AVP/TCP") {
+			ch = 0
+			for _, p := range strings.Split(tr, ";") {
+				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "interleaved") {
+					a, _, _ := strings.Cut(v, "-")
+					if n, err := strconv.Atoi(a); err == nil && n >= 0 && n < 254 {
+						ch = n
+					}
+				}
+			}
+		}
+		if ch < 0 {
+			cs.reply(req, &Response{StatusCode: 461})
+			return true
+		}
+		if cs.path == "" {
+			// No DESCRIBE on this connection: the media's path is the URL less its
+			// last element (the track's control).
+			p := strings.TrimSuffix(req.URL.Path, "/")
+			if i := strings.LastIndexByte(p, '/'); i > 0 {
+				p = p[:i]
+			}
+			cs.path = p
+		}
+		if _, err := s.Handler.Describe(cs.path); err != nil {
+			cs.reply(req, &Response{StatusCode: 404})
+			return true
+		}
+		if cs.session == "" {
+			b := make([]byte, 8)
+			rand.Read(b)
+			cs.session = hex.EncodeToString(b)
+		}
+		cs.channel, cs.setup = uint8(ch), true
+		timeout := int(cs.s.timeout().Seconds())
+		cs.reply(req, &Response{StatusCode: 200, Header: Header{
+			{"Transport", fmt.Sprintf("RTP/AVP/TCP;unicast;interleaved=%d-%d", ch, ch+1)},
+			{"Session", fmt.Sprintf("%s;timeout=%d", cs.session, timeout)},
+		}})
+	case "PLAY":
+		if !cs.setup || req.Header.Get("Session") == "" || strings.TrimSpace(strings.Split(req.Header.Get("Session"), ";")[0]) != cs.session {
+			cs.reply(req, &Response{StatusCode: 454})
+			return true
+		}
+		if cs.play != nil {
+			cs.reply(req, &Response{StatusCode: 200})
+			return true
+		}
+		cs.reply(req, &Response{StatusCode: 200, Header: Header{{"Range", "npt=0.000-"}}})
+		cs.play = &ServerSession{conn: cs.conn, mu: &cs.mu, bw: cs.bw, channel: cs.channel, done: make(chan struct{})}
+		if err := s.Handler.Play(cs.path, cs.play); err != nil {
+			s.logf("%s: play %s: %v", cs.conn.RemoteAddr(), cs.path, err)
+			return false
+		}
+	case "GET_PARAMETER", "SET_PARAMETER":
+		cs.reply(req, &Response{StatusCode: 200})
+	case "TEARDOWN":
+		cs.reply(req, &Response{StatusCode: 200})
+		return false
+	default:
+		cs.reply(req, &Response{StatusCode: 501})
+	}
+	return true
+}
+
+func (s *Server) timeout() time.Duration {
+	if s.SessionTimeout <= 0 {
+		return 60 * time.Second
+	}
+	return s.SessionTimeout
+}
