@@ -458,7 +458,10 @@ func (c *Client) WritePacket(channel uint8, data []byte) error {
 // only when nothing else reads from it.
 func (c *Client) Teardown(ctx context.Context) error {
 	c.stop()
-	if c.session == "" {
+	c.wmu.Lock()
+	none := c.session == ""
+	c.wmu.Unlock()
+	if none {
 		return nil
 	}
 	u := c.base
@@ -469,7 +472,9 @@ func (c *Client) Teardown(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.wmu.Lock()
 	c.session = ""
+	c.wmu.Unlock()
 	return c.check("TEARDOWN", res)
 }
 
