@@ -39,6 +39,10 @@ type Options struct {
 	// Log is the operations log: connects, disconnects, failures (never credentials).
 	Log *slog.Logger
 	Now func() time.Time
+	// NoJitter makes the first segment of a connection as long as the others (by default
+	// it has a random length between Target/2 and Target, to spread the commits of cameras
+	// that start together).
+	NoJitter bool
 	// MinBackoff and MaxBackoff bound the wait before reconnecting (default 1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
 }

@@ -92,6 +92,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 
 	s := &rtpSession{w: w, p: p, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
 	s.seg = newSegmenter(ctx, w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
+	s.seg.jitter = !w.r.opt.NoJitter
 	defer func() {
 		if cerr := s.seg.close(); cerr != nil && err == nil && ctx.Err() == nil {
 			err = cerr

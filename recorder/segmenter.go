@@ -3,6 +3,7 @@ package recorder
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"custodian"
@@ -61,8 +62,11 @@ type segmenter struct {
 	class  string
 	ret    custodian.Retention
 	target time.Duration
-	tl     *timeline
-	stats  *counters
+	// jitter randomises the first segment's length (segTarget: the current one's).
+	jitter    bool
+	segTarget time.Duration
+	tl        *timeline
+	stats     *counters
 
 	init  []byte // the init segment of the current track
 	track fmp4.Track
@@ -86,7 +90,7 @@ type segmenter struct {
 }
 
 func newSegmenter(ctx context.Context, store Store, camera, class string, ret custodian.Retention, target time.Duration, tl *timeline, stats *counters) *segmenter {
-	return &segmenter{ctx: ctx, store: store, camera: camera, class: class, ret: ret, target: target, tl: tl, stats: stats,
+	return &segmenter{ctx: ctx, store: store, camera: camera, class: class, ret: ret, target: target, segTarget: target, tl: tl, stats: stats,
 		pending: &fmp4.FragmentBuilder{}, cur: &fmp4.FragmentBuilder{}, frameDur: tl.ticks(100 * time.Millisecond)}
 }
 
@@ -145,7 +149,7 @@ func (s *segmenter) keyframe(f frame, init []byte, track fmp4.Track) error {
 		return s.open(f.pts, init, track)
 	case !bytes.Equal(init, s.init):
 		s.curCuts, s.curNewInit, s.curTrack = true, init, track
-	case s.tl.dur(f.pts-s.origin) >= s.target:
+	case s.tl.dur(f.pts-s.origin) >= s.segTarget:
 		s.curCuts = true
 	}
 	return nil
@@ -218,6 +222,13 @@ func (s *segmenter) open(origin int64, init []byte, track fmp4.Track) error {
 	w, err := s.store.Create(s.ctx, s.camera, start, s.class, s.ret)
 	if err != nil {
 		return err
+	}
+	s.segTarget = s.target
+	if s.lastEnd.IsZero() && s.jitter {
+		// The first segment of a connection has a random length in [target/2, target]:
+		// cameras started together (a restart of the recorder, a switch's power cycle)
+		// then do not all commit at the same moment, a minute later, every minute.
+		s.segTarget = s.target/2 + time.Duration(rand.Int64N(int64(s.target/2)+1))
 	}
 	if _, err := w.Write(init); err != nil {
 		w.Abort(s.ctx)

@@ -57,7 +57,7 @@ func main() {
 	host, _ := os.Hostname()
 	fmt.Printf("# recbench on %s: %d CPUs, %s, %s, footage %s, window %v after %v warm-up\n",
 		host, runtime.NumCPU(), runtime.GOOS, runtime.Version(), filepath.Base(*file), *duration, *warmup)
-	fmt.Println("| cameras | who | CPU % of one core | CPU per camera | memory per camera (MiB) | frames expected | frames recorded | lost | late (sim) | commit lag p50/max (ms) | camsim CPU % |")
+	fmt.Println("| cameras | who | CPU % of one core | CPU per camera | memory per camera (MiB) | frames expected | frames recorded | lost | late (sim) | commit lag mean / max (ms) | camsim CPU % |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range ns {
 		r := runCustodian(*bin, *file, n, *warmup, *duration, *segment)
@@ -76,7 +76,7 @@ type result struct {
 	recorded   float64
 	lost       float64
 	late       uint64
-	lagP50     float64
+	lagMean    float64
 	lagMax     float64
 	simCPU     float64
 	note       string
@@ -86,7 +86,7 @@ type result struct {
 func (r result) print(n int, who string) {
 	lag := "-"
 	if r.lagMax > 0 {
-		lag = fmt.Sprintf("%.0f / %.0f", r.lagP50, r.lagMax)
+		lag = fmt.Sprintf("%.0f / %.0f", r.lagMean, r.lagMax)
 	}
 	rec := "-"
 	if r.recordedOK {
@@ -298,7 +298,7 @@ func runCustodian(bin, file string, n int, warmup, window, segment time.Duration
 		late: s1[2] - s0[2], recordedOK: m1 != nil,
 	}
 	if m1["lags"] > 0 {
-		r.lagP50 = m1["custodian_camera_commit_lag_seconds"] / m1["lags"] * 1000 // mean, reported as the typical lag
+		r.lagMean = m1["custodian_camera_commit_lag_seconds"] / m1["lags"] * 1000
 		r.lagMax = m1["lagmax"] * 1000
 	}
 	if up := m1["custodian_camera_up"]; up < float64(n) {
