@@ -109,36 +109,41 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 		if err != nil {
 			return err
 		}
-		arrival := time.Now()
 		switch chn {
 		case ch:
-			if err := s.packet(data, arrival); err != nil {
+			if err := s.packet(data); err != nil {
 				return err
 			}
 		case ch + 1:
-			s.rtcp(data, arrival)
+			s.rtcp(data, time.Now())
 		}
-		if arrival.Sub(s.lastFrame) > timeout {
-			st := s.dep.Stats()
-			return custodian.Errorf(custodian.EINVALID,
-				"%v 동안 재생할 수 있는 프레임이 없습니다 (RTP 패킷 %d개, 잘못된 패킷 %d개)",
-				"no decodable frame for %v (%d RTP packets, %d invalid)", timeout, st.Packets, st.Invalid)
+		// The clock is read once per frame (in packet), and here every 64 packets for the
+		// watchdog: a camera sending packets that never make a frame.
+		if s.sinceCheck++; s.sinceCheck >= 64 {
+			s.sinceCheck = 0
+			if time.Since(s.lastFrame) > timeout {
+				st := s.dep.Stats()
+				return custodian.Errorf(custodian.EINVALID,
+					"%v 동안 재생할 수 있는 프레임이 없습니다 (RTP 패킷 %d개, 잘못된 패킷 %d개)",
+					"no decodable frame for %v (%d RTP packets, %d invalid)", timeout, st.Packets, st.Invalid)
+			}
 		}
 	}
 }
 
 // rtpSession is the state of one connection's video.
 type rtpSession struct {
-	w         *worker
-	p         params
-	dep       codec.Depacketizer
-	tl        *timeline
-	seg       *segmenter
-	timeout   time.Duration
-	pkt       rtp.Packet
-	lastFrame time.Time
-	accounted codec.Stats
-	recording bool
+	w          *worker
+	p          params
+	dep        codec.Depacketizer
+	tl         *timeline
+	seg        *segmenter
+	timeout    time.Duration
+	pkt        rtp.Packet
+	lastFrame  time.Time
+	accounted  codec.Stats
+	recording  bool
+	sinceCheck int
 }
 
 // account adds the depacketizer's counts to the camera's.
@@ -151,11 +156,15 @@ func (s *rtpSession) account() {
 	s.accounted = st
 }
 
-func (s *rtpSession) packet(data []byte, arrival time.Time) error {
+func (s *rtpSession) packet(data []byte) error {
 	if err := s.pkt.Unmarshal(data); err != nil {
 		return nil // counted by nothing else: a malformed RTP header is skipped
 	}
 	units, _ := s.dep.Push(&s.pkt) // malformed payloads are counted by the depacketizer
+	var arrival time.Time
+	if len(units) > 0 {
+		arrival = time.Now() // the arrival of a frame is that of its last packet
+	}
 	for _, au := range units {
 		if err := s.frame(au, arrival); err != nil {
 			return err

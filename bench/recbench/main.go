@@ -42,6 +42,7 @@ func main() {
 	warmup := flag.Duration("warmup", 15*time.Second, "time to connect before measuring")
 	baseline := flag.Int("baseline-max", 200, "run the ffmpeg baseline only up to this many cameras")
 	segment := flag.Duration("segment", time.Minute, "segment length")
+	flag.StringVar(&profile, "cpuprofile", "", "write a CPU profile of custodian serve to this file")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*list, ",") {
@@ -68,6 +69,9 @@ func main() {
 		}
 	}
 }
+
+// profile, if set, is where serve writes a CPU profile.
+var profile string
 
 type result struct {
 	cpu        float64 // CPU seconds per second (1 = one core)
@@ -273,6 +277,9 @@ func runCustodian(bin, file string, n int, warmup, window, segment time.Duration
 	run(bin, "--data", data, "import", registry(dir, s.addr, n))
 	web := fmt.Sprintf("127.0.0.1:%d", freePort())
 	cmd := exec.Command(bin, "--data", data, "serve", "--listen", web, "--segment", segment.String())
+	if profile != "" {
+		cmd.Env = append(os.Environ(), "CUSTODIAN_CPUPROFILE="+profile)
+	}
 	cmd.Stdout = io.Discard
 	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
 	cmd.Stderr = logf
