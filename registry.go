@@ -517,6 +517,17 @@ type CameraGroupSummary struct {
 	Type           string   `json:"type,omitempty"`
 	Purposes       []string `json:"purposes"`
 	RetentionClass string   `json:"retention_class"`
+	// Cameras are the group's recorded cameras (filled in by the CLI from the registry).
+	Cameras []CameraSummary `json:"cameras,omitempty"`
+}
+
+// CameraSummary is one recorded camera as lists show it: never its credentials.
+type CameraSummary struct {
+	ID       string `json:"id"`
+	Location string `json:"location,omitempty"`
+	Enabled  bool   `json:"enabled"`
+	Kind     string `json:"kind,omitempty"`
+	URL      string `json:"url,omitempty"`
 }
 
 // RegistryService stores the registry. Every save replaces the whole registry atomically

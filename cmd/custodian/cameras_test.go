@@ -66,6 +66,12 @@ func TestCamerasSetSource(t *testing.T) {
 	if out := c.ok("import", exp); !strings.Contains(out, "변경 사항이 없습니다") {
 		t.Errorf("re-import: %s", out)
 	}
+	if list := c.ok("cameras", "list"); !strings.Contains(list, "lobby-1") {
+		t.Errorf("cameras list does not show the recorded camera:\n%s", list)
+	}
+	if list := c.ok("cameras", "list", "--json"); !strings.Contains(list, `"url": "rtsp://10.0.0.1/stream1"`) || strings.Contains(list, "cam-Secret-42") {
+		t.Errorf("cameras list --json:\n%s", list)
+	}
 	c.ok("cameras", "disable", "lobby-1")
 	if exported := c.ok("export"); !strings.Contains(exported, "enabled: false") {
 		t.Error("disable did not stick")

@@ -244,13 +244,38 @@ func cmdCamerasList(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The recorded cameras of each group, from the registry (their IDs are what footage,
+	// clips and holds name).
+	if reg, _, err := db.Registry(ctx); err == nil {
+		x := reg.Index()
+		cams, gids := x.Cameras()
+		by := map[string][]custodian.CameraSummary{}
+		for i, c := range cams {
+			cs := custodian.CameraSummary{ID: c.ID, Location: c.Location, Enabled: c.Enabled}
+			if c.Source != nil {
+				cs.Kind, cs.URL = c.Source.SourceKind(), c.Source.URL
+			}
+			by[gids[i]] = append(by[gids[i]], cs)
+		}
+		for i := range groups {
+			groups[i].Cameras = by[groups[i].ID]
+		}
+	}
 	if *asJSON {
 		return a.printJSON(groups)
 	}
-	t := &textTable{header: []string{"ID", a.msg("사이트", "SITE"), a.msg("분류", "CATEGORY"), a.msg("대수", "COUNT"), a.msg("설치 위치", "LOCATIONS"), a.msg("목적", "PURPOSES"), a.msg("보관", "RETENTION")}}
+	t := &textTable{header: []string{"ID", a.msg("사이트", "SITE"), a.msg("분류", "CATEGORY"), a.msg("대수", "COUNT"), a.msg("설치 위치", "LOCATIONS"), a.msg("목적", "PURPOSES"), a.msg("보관", "RETENTION"), a.msg("녹화 카메라", "RECORDED")}}
 	total := 0
 	for _, g := range groups {
-		t.add(g.ID, g.SiteName, g.Category, strconv.Itoa(g.Count), strings.Join(g.Locations, ", "), strings.Join(g.Purposes, ","), g.RetentionClass)
+		var rec []string
+		for _, c := range g.Cameras {
+			id := c.ID
+			if !c.Enabled {
+				id += a.msg("(꺼짐)", "(off)")
+			}
+			rec = append(rec, id)
+		}
+		t.add(g.ID, g.SiteName, g.Category, strconv.Itoa(g.Count), strings.Join(g.Locations, ", "), strings.Join(g.Purposes, ","), g.RetentionClass, strings.Join(rec, ", "))
 		total += g.Count
 	}
 	t.write(a.stdout)
