@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/codec"
 	"custodian/codec/h264"
 	"custodian/codec/h265"
 	"custodian/ffmpeg"
@@ -93,7 +94,19 @@ func Load(ctx context.Context, file string) (*Footage, error) {
 	if err != nil {
 		return nil, custodian.Errorf(custodian.EINVALID, "%s: ffprobe가 시각을 읽지 못했습니다: %v", "%s: ffprobe could not read the timestamps: %v", file, err)
 	}
-	units, keys := accessUnits(annexb, hevc)
+	var units [][][]byte
+	var keys []bool
+	if hevc {
+		units = h265.AccessUnits(codec.SplitAnnexB(annexb))
+		for _, u := range units {
+			keys = append(keys, h265.Key(u))
+		}
+	} else {
+		units = h264.AccessUnits(codec.SplitAnnexB(annexb))
+		for _, u := range units {
+			keys = append(keys, h264.Key(u))
+		}
+	}
 	var pts, dts []int64
 	for _, l := range strings.Fields(string(times)) {
 		p, d, _ := strings.Cut(l, ",")
@@ -194,58 +207,6 @@ func Load(ctx context.Context, file string) (*Footage, error) {
 			"a=control:trackID=0\r\n")
 	}
 	return f, nil
-}
-
-// accessUnits splits an Annex B stream into access units (H.264 7.4.1.2.3, H.265
-// 7.4.2.4.4): a parameter set, AUD or prefix SEI after a picture's slices, or a slice that
-// begins a new picture, starts the next unit.
-func accessUnits(b []byte, hevc bool) (units [][][]byte, keys []bool) {
-	var cur [][]byte
-	curVCL, curKey := false, false
-	flush := func() {
-		if len(cur) > 0 {
-			units = append(units, cur)
-			keys = append(keys, curKey)
-		}
-		cur, curVCL, curKey = nil, false, false
-	}
-	for _, n := range splitAnnexB(b) {
-		var vcl, first, key, prefix bool
-		if hevc {
-			typ := h265.NALUType(n)
-			vcl = typ < 32
-			first = vcl && len(n) > 2 && n[2]&0x80 != 0
-			key = typ >= 16 && typ <= 23
-			prefix = typ >= 32 && typ <= 35 || typ == 39
-		} else {
-			typ := h264.NALUType(n)
-			vcl = typ >= 1 && typ <= 5
-			first = vcl && len(n) > 1 && n[1]&0x80 != 0
-			key = typ == 5
-			prefix = typ == 6 || typ == 7 || typ == 8 || typ == 9
-		}
-		if curVCL && (prefix || first) {
-			flush()
-		}
-		cur = append(cur, n)
-		curVCL = curVCL || vcl
-		curKey = curKey || key
-	}
-	flush()
-	return units, keys
-}
-
-// splitAnnexB returns the NAL units of an Annex B byte stream (start codes 00 00 01 or
-// 00 00 00 01; trailing zero bytes dropped).
-func splitAnnexB(b []byte) [][]byte {
-	var out [][]byte
-	for _, part := range bytes.Split(b, []byte{0, 0, 1}) {
-		part = bytes.TrimRight(part, "\x00")
-		if len(part) > 0 {
-			out = append(out, part)
-		}
-	}
-	return out
 }
 
 // Options configure a Server.

@@ -170,3 +170,31 @@ func SplitLengthPrefixed(b []byte, size int) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// NALClass tells of a NAL unit whether it is a slice (VCL), whether it is the first slice
+// of a picture, and whether it can only come before a picture's first slice (AUD,
+// parameter sets, prefix SEI …) and so starts a new access unit after a picture.
+type NALClass func(nalu []byte) (vcl, first, prefix bool)
+
+// AccessUnits groups NAL units in decode order (an Annex B stream split by SplitAnnexB)
+// into access units (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4): a prefix NAL unit after a
+// picture's slices, or a slice that begins a new picture, starts the next unit. The units
+// alias nalus. h264.AccessUnits and h265.AccessUnits supply the classes.
+func AccessUnits(nalus [][]byte, class NALClass) [][][]byte {
+	var units [][][]byte
+	var cur [][]byte
+	seenVCL := false
+	for _, n := range nalus {
+		vcl, first, prefix := class(n)
+		if seenVCL && (prefix || first) {
+			units = append(units, cur)
+			cur, seenVCL = nil, false
+		}
+		cur = append(cur, n)
+		seenVCL = seenVCL || vcl
+	}
+	if len(cur) > 0 {
+		units = append(units, cur)
+	}
+	return units
+}

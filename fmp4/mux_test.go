@@ -12,15 +12,15 @@ import (
 	"testing"
 
 	"custodian"
+	"custodian/codec"
+	"custodian/codec/h264"
+	"custodian/codec/h265"
 	"custodian/fmp4"
 	"custodian/internal/testmedia"
 )
 
-// annexB returns the access units of a file's video as NAL units, from ffmpeg's Annex B
-// output, split by start codes and grouped into access units by the rules of H.264 7.4.1.2.3
-// and H.265 7.4.2.4.4 (a parameter set, AUD or prefix SEI after a picture, or a slice that
-// starts a new picture, begins the next unit). Test-only: the recorder gets access units
-// from RTP, not from Annex B.
+// annexB returns the access units of a file's video as NAL units (from ffmpeg's Annex B
+// output) and which are keyframes. Test-only: the recorder gets access units from RTP.
 func annexB(t testing.TB, path string, hevc bool) (units [][][]byte, keys []bool) {
 	t.Helper()
 	bsf, format := "h264_mp4toannexb", "h264"
@@ -32,45 +32,17 @@ func annexB(t testing.TB, path string, hevc bool) (units [][][]byte, keys []bool
 	if err != nil {
 		t.Fatalf("ffmpeg annexb: %v", err)
 	}
-	var nalus [][]byte
-	for _, part := range bytes.Split(out, []byte{0, 0, 1}) {
-		part = bytes.TrimRight(part, "\x00") // a 4-byte start code leaves a zero behind
-		if len(part) > 0 {
-			nalus = append(nalus, part)
+	if hevc {
+		units = h265.AccessUnits(codec.SplitAnnexB(out))
+		for _, u := range units {
+			keys = append(keys, h265.Key(u))
 		}
+		return units, keys
 	}
-	var cur [][]byte
-	curVCL, curKey := false, false
-	flush := func() {
-		if len(cur) > 0 {
-			units = append(units, cur)
-			keys = append(keys, curKey)
-		}
-		cur, curVCL, curKey = nil, false, false
+	units = h264.AccessUnits(codec.SplitAnnexB(out))
+	for _, u := range units {
+		keys = append(keys, h264.Key(u))
 	}
-	for _, n := range nalus {
-		var vcl, first, key, prefix bool
-		if hevc {
-			typ := n[0] >> 1 & 0x3f
-			vcl = typ < 32
-			first = vcl && len(n) > 2 && n[2]&0x80 != 0
-			key = typ >= 16 && typ <= 23
-			prefix = typ == 32 || typ == 33 || typ == 34 || typ == 35 || typ == 39
-		} else {
-			typ := n[0] & 0x1f
-			vcl = typ >= 1 && typ <= 5
-			first = vcl && len(n) > 1 && n[1]&0x80 != 0
-			key = typ == 5
-			prefix = typ == 6 || typ == 7 || typ == 8 || typ == 9
-		}
-		if curVCL && (prefix || first) {
-			flush()
-		}
-		cur = append(cur, n)
-		curVCL = curVCL || vcl
-		curKey = curKey || key
-	}
-	flush()
 	return units, keys
 }
 

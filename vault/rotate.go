@@ -65,22 +65,14 @@ func (v *Vault) RotateMasterKey(ctx context.Context) (oldID, newID string, n int
 		if err != nil {
 			return nil, err
 		}
-		nonce := make([]byte, newAEAD.NonceSize())
-		if _, err := rand.Read(nonce); err != nil {
-			return nil, err
-		}
 		n++
-		return newAEAD.Seal(nonce, nonce, raw, wrapAD(k)), nil
+		return seal(newAEAD, raw, wrapAD(k))
 	}, func(c *custodian.CameraSecret) ([]byte, error) {
 		password, err := v.OpenSecret(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		nonce := make([]byte, newAEAD.NonceSize())
-		if _, err := rand.Read(nonce); err != nil {
-			return nil, err
-		}
-		return newAEAD.Seal(nonce, nonce, []byte(password), secretAD(c.Camera, c.User)), nil
+		return seal(newAEAD, []byte(password), secretAD(c.Camera, c.User))
 	})
 	if err != nil {
 		os.Remove(v.data.File(newMasterFile))

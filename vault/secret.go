@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"crypto/rand"
 	"time"
 
 	"custodian"
@@ -21,14 +20,11 @@ func (v *Vault) SetCameraSecret(ctx context.Context, camera, user, password stri
 	if err != nil {
 		return err
 	}
-	nonce := make([]byte, a.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	sealed, err := seal(a, []byte(password), secretAD(camera, user))
+	if err != nil {
 		return err
 	}
-	return v.cat.SetCameraSecret(ctx, &custodian.CameraSecret{
-		Camera: camera, User: user, MasterKeyID: id, Updated: time.Now(),
-		Sealed: a.Seal(nonce, nonce, []byte(password), secretAD(camera, user)),
-	})
+	return v.cat.SetCameraSecret(ctx, &custodian.CameraSecret{Camera: camera, User: user, MasterKeyID: id, Updated: time.Now(), Sealed: sealed})
 }
 
 // CameraSecret returns a camera's user and password (ENOTFOUND when none is stored).

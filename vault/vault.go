@@ -219,13 +219,21 @@ func (v *Vault) wrap(k *custodian.DataKey, key []byte) error {
 	if err != nil {
 		return err
 	}
-	nonce := make([]byte, a.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	if k.Wrapped, err = seal(a, key, wrapAD(k)); err != nil {
 		return err
 	}
-	k.Wrapped = a.Seal(nonce, nonce, key, wrapAD(k))
 	k.MasterKeyID = id
 	return nil
+}
+
+// seal encrypts plaintext with a (the master key's AEAD) under a fresh random nonce and
+// returns nonce ‖ ciphertext: the form of wrapped keys and sealed camera passwords.
+func seal(a cipher.AEAD, plaintext, ad []byte) ([]byte, error) {
+	nonce := make([]byte, a.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return a.Seal(nonce, nonce, plaintext, ad), nil
 }
 
 // unwrap opens a data key. A key that is destroyed cannot be opened. If the master key was

@@ -58,13 +58,14 @@ func cmdCamerasSetSource(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cam := findCamera(r, id)
+	x := r.Index() // its pointers are into r: changes through them are r's
+	cam, _ := x.Camera(id)
 	if cam == nil {
 		if *group == "" {
 			return custodian.Errorf(custodian.ENOTFOUND, "등록 정보에 카메라 %q가 없습니다: 새 카메라라면 --group으로 카메라 그룹을 정하십시오",
 				"no camera %q in the registry: for a new camera, name its camera group with --group", id)
 		}
-		g := findGroup(r, *group)
+		g, _ := x.CameraGroup(*group)
 		if g == nil {
 			return custodian.Errorf(custodian.ENOTFOUND, "등록 정보에 카메라 그룹 %q가 없습니다 ('custodian cameras list')", "no camera group %q in the registry (see 'custodian cameras list')", *group)
 		}
@@ -120,7 +121,7 @@ func cmdCamerasEnable(on bool) func(a *app, ctx context.Context, args []string) 
 		if err != nil {
 			return err
 		}
-		cam := findCamera(r, pos[0])
+		cam, _ := r.Index().Camera(pos[0])
 		if cam == nil {
 			return custodian.Errorf(custodian.ENOTFOUND, "등록 정보에 카메라 %q가 없습니다", "no camera %q in the registry", pos[0])
 		}
@@ -134,29 +135,4 @@ func cmdCamerasEnable(on bool) func(a *app, ctx context.Context, args []string) 
 			fmt.Sprintf("camera %s: %s (registry revision %d)", pos[0], map[bool]string{true: "recording enabled", false: "recording disabled"}[on], meta.Revision)))
 		return nil
 	}
-}
-
-func findCamera(r *custodian.Registry, id string) *custodian.Camera {
-	for i := range r.Sites {
-		for j := range r.Sites[i].CameraGroups {
-			g := &r.Sites[i].CameraGroups[j]
-			for k := range g.Cameras {
-				if g.Cameras[k].ID == id {
-					return &g.Cameras[k]
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func findGroup(r *custodian.Registry, id string) *custodian.CameraGroup {
-	for i := range r.Sites {
-		for j := range r.Sites[i].CameraGroups {
-			if r.Sites[i].CameraGroups[j].ID == id {
-				return &r.Sites[i].CameraGroups[j]
-			}
-		}
-	}
-	return nil
 }

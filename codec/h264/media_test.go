@@ -18,15 +18,6 @@ import (
 	"custodian/internal/testmedia"
 )
 
-// class tells the access unit splitter about an H.264 NAL unit (H.264 §7.4.1.2.3).
-func class(n []byte) (vcl, first, prefix bool) {
-	typ := h264.NALUType(n)
-	vcl = typ >= 1 && typ <= 5
-	first = vcl && len(n) > 1 && n[1]&0x80 != 0 // first_mb_in_slice is 0
-	prefix = typ == 6 || typ == 7 || typ == 8 || typ == 9 || typ >= 14 && typ <= 18
-	return vcl, first, prefix
-}
-
 var footage struct {
 	once  sync.Once
 	units [][][]byte
@@ -37,7 +28,7 @@ func footageUnits(t testing.TB) [][][]byte {
 	t.Helper()
 	footage.once.Do(func() {
 		stream := codectest.AnnexB(t, testmedia.VtestH264, false)
-		footage.units = codectest.AccessUnits(codec.SplitAnnexB(stream), class)
+		footage.units = h264.AccessUnits(codec.SplitAnnexB(stream))
 	})
 	if len(footage.units) == 0 {
 		t.Fatal("no access units in the footage")

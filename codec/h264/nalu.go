@@ -60,3 +60,18 @@ func ParameterSets(nalus [][]byte) (sps, pps [][]byte) {
 }
 
 var _ codec.Depacketizer = (*Depacketizer)(nil)
+
+// class tells codec.AccessUnits about an H.264 NAL unit (H.264 §7.4.1.2.3).
+func auClass(n []byte) (vcl, first, prefix bool) {
+	typ := NALUType(n)
+	vcl = typ >= 1 && typ <= 5
+	first = vcl && len(n) > 1 && n[1]&0x80 != 0 // first_mb_in_slice is 0: ue(v) "1"
+	prefix = typ == 6 || typ == 7 || typ == 8 || typ == 9 || typ >= 14 && typ <= 18
+	return vcl, first, prefix
+}
+
+// AccessUnits groups NAL units in decode order (an Annex B stream split by
+// codec.SplitAnnexB) into access units (ITU-T H.264 7.4.1.2.3): an AUD, SPS, PPS or SEI
+// after a picture's slices, or a slice that begins a new picture (first_mb_in_slice = 0),
+// starts the next unit. The units alias nalus.
+func AccessUnits(nalus [][]byte) [][][]byte { return codec.AccessUnits(nalus, auClass) }

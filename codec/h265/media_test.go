@@ -17,15 +17,6 @@ import (
 	"custodian/internal/testmedia"
 )
 
-// class tells the access unit splitter about an H.265 NAL unit (H.265 §7.4.2.4.4).
-func class(n []byte) (vcl, first, prefix bool) {
-	typ := h265.NALUType(n)
-	vcl = typ < 32
-	first = vcl && len(n) > 2 && n[2]&0x80 != 0 // first_slice_segment_in_pic_flag
-	prefix = typ >= 32 && typ <= 35 || typ == 39 || typ >= 41 && typ <= 44 || typ >= 48 && typ <= 55
-	return vcl, first, prefix
-}
-
 var footage struct {
 	once  sync.Once
 	units [][][]byte
@@ -36,7 +27,7 @@ func footageUnits(t testing.TB) [][][]byte {
 	t.Helper()
 	footage.once.Do(func() {
 		stream := codectest.AnnexB(t, testmedia.VtestH265, true)
-		footage.units = codectest.AccessUnits(codec.SplitAnnexB(stream), class)
+		footage.units = h265.AccessUnits(codec.SplitAnnexB(stream))
 	})
 	if len(footage.units) == 0 {
 		t.Fatal("no access units in the footage")

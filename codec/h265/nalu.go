@@ -73,3 +73,18 @@ func ParameterSets(nalus [][]byte) (vps, sps, pps [][]byte) {
 }
 
 var _ codec.Depacketizer = (*Depacketizer)(nil)
+
+// class tells codec.AccessUnits about an H.265 NAL unit (H.265 §7.4.2.4.4).
+func auClass(n []byte) (vcl, first, prefix bool) {
+	typ := NALUType(n)
+	vcl = typ < 32
+	first = vcl && len(n) > 2 && n[2]&0x80 != 0 // first_slice_segment_in_pic_flag
+	prefix = typ >= 32 && typ <= 35 || typ == 39 || typ >= 41 && typ <= 44 || typ >= 48 && typ <= 55
+	return vcl, first, prefix
+}
+
+// AccessUnits groups NAL units in decode order (an Annex B stream split by
+// codec.SplitAnnexB) into access units (ITU-T H.265 7.4.2.4.4): a VPS, SPS, PPS, AUD or
+// prefix SEI after a picture's slices, or a slice that begins a new picture
+// (first_slice_segment_in_pic_flag), starts the next unit. The units alias nalus.
+func AccessUnits(nalus [][]byte) [][][]byte { return codec.AccessUnits(nalus, auClass) }

@@ -82,31 +82,6 @@ func Probe(t testing.TB, path string) Stream {
 	return v.Streams[0]
 }
 
-// NALClass tells of a NAL unit whether it is a slice (VCL), whether it is the first slice
-// of a picture, and whether it can only come before a picture's first slice (AUD,
-// parameter sets, prefix SEI …) and so starts a new access unit after a picture.
-type NALClass func(nalu []byte) (vcl, first, prefix bool)
-
-// AccessUnits groups NAL units into access units (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4).
-func AccessUnits(nalus [][]byte, class NALClass) [][][]byte {
-	var units [][][]byte
-	var cur [][]byte
-	seenVCL := false
-	for _, n := range nalus {
-		vcl, first, prefix := class(n)
-		if seenVCL && (prefix || first) {
-			units = append(units, cur)
-			cur, seenVCL = nil, false
-		}
-		cur = append(cur, n)
-		seenVCL = seenVCL || vcl
-	}
-	if len(cur) > 0 {
-		units = append(units, cur)
-	}
-	return units
-}
-
 // Packet returns an RTP packet.
 func Packet(seq uint16, ts uint32, marker bool, payload ...byte) *rtp.Packet {
 	return &rtp.Packet{
