@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +55,6 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	workers map[string]*worker
-	gone    []Status // cameras removed while running (kept out of Status)
 }
 
 // New returns a recorder; Run starts it.
@@ -192,15 +192,7 @@ func (r *Recorder) Status() []Status {
 		out = append(out, w.c.snapshot())
 	}
 	r.mu.Unlock()
-	slices.SortFunc(out, func(a, b Status) int {
-		if a.Camera < b.Camera {
-			return -1
-		}
-		if a.Camera > b.Camera {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Camera, b.Camera) })
 	return out
 }
 

@@ -260,10 +260,9 @@ func (c *Client) Options(ctx context.Context) (*Response, error) {
 func (c *Client) Describe(ctx context.Context) (*Description, error) {
 	for redirects := 0; ; redirects++ {
 		if c.public == "" {
-			// Some cameras answer OPTIONS 401 or not at all usefully; DESCRIBE decides.
-			if res, err := c.do(ctx, "OPTIONS", c.u, nil); err == nil && res.StatusCode == 200 {
-				c.public = res.Header.Get("Public")
-			}
+			// For the keep-alive method. Some cameras refuse OPTIONS or answer it
+			// uselessly: DESCRIBE decides whether the camera works.
+			c.Options(ctx)
 		}
 		res, err := c.do(ctx, "DESCRIBE", c.u, Header{{"Accept", "application/sdp"}})
 		if err != nil {

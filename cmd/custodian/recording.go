@@ -43,12 +43,7 @@ type recordOptions struct {
 
 func (a *app) recordFlags(fs *flag.FlagSet) *recordOptions {
 	o := &recordOptions{}
-	fs.Func("record", "등록된 카메라 녹화 여부 (record the enabled cameras; default true)", func(s string) error {
-		v, err := strconv.ParseBool(s)
-		o.on = v
-		return err
-	})
-	o.on = true
+	fs.BoolVar(&o.on, "record", true, "등록된 카메라 녹화 여부, --record=false로 끔 (record the enabled cameras)")
 	fs.DurationVar(&o.segment, "segment", time.Minute, "세그먼트 목표 길이, 키프레임에서 자름 (target segment length, cut on keyframes)")
 	fs.DurationVar(&o.timeout, "camera-timeout", 10*time.Second, "카메라 응답·프레임 대기 한도 (how long to wait for a camera's answer or frame)")
 	fs.DurationVar(&o.reload, "camera-reload", 10*time.Second, "등록 정보의 카메라 변경 확인 주기 (how often the registry is read for camera changes)")
