@@ -217,6 +217,9 @@ type Options struct {
 	// Spread starts camera i at an offset of i/N of the loop (on a keyframe), so that the
 	// cameras' keyframes are spread; otherwise all start at the beginning.
 	Spread bool
+	// OfferAudio adds an audio track to the session description, as many cameras do
+	// (a recorder must not set it up: PIPA Art. 25(5)); SETUP of it is refused.
+	OfferAudio bool
 	// Faults make some cameras misbehave after FaultAfter (default 3 s), for tests and
 	// demonstrations of health reporting: camera number → fault.
 	Faults     map[int]Fault
@@ -289,7 +292,11 @@ func (s *Server) Describe(path string) ([]byte, error) {
 	if s.camera(path) == 0 {
 		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s가 없습니다 (cam1 … cam%d)", "no camera %s (cam1 … cam%d)", path, s.opt.Cameras)
 	}
-	return s.footage.sdp(path), nil
+	sdp := s.footage.sdp(path)
+	if s.opt.OfferAudio {
+		sdp = append(sdp, "m=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=control:trackID=1\r\n"...)
+	}
+	return sdp, nil
 }
 
 // Play implements rtsp.ServerHandler: it starts the camera's stream.

@@ -115,3 +115,29 @@ func TestCredentials(t *testing.T) {
 		t.Error("a password in the operations log")
 	}
 }
+
+// TestAudioNeverRecorded: a camera that offers an audio track is recorded without it (the
+// simulator refuses a second SETUP, so setting audio up would fail the recording), and its
+// status says, once, that audio was offered (PIPA Art. 25(5)).
+func TestAudioNeverRecorded(t *testing.T) {
+	e := newEnv(t)
+	f, err := camsim.Load(context.Background(), shortFile(t, testmedia.VtestH264, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := camsim.NewServer(f, camsim.Options{Cameras: 1, OfferAudio: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+	e.cameras(map[string]string{"with-audio": "rtsp://" + l.Addr().String() + "/cam1"})
+	st := e.record(5*time.Second, recorder.Options{})
+	if len(st) != 1 || st[0].State != recorder.StateRecording || !st[0].AudioOffered || len(st[0].Notes) != 1 || !strings.Contains(st[0].Notes[0], "25(5)") {
+		t.Fatalf("status: %+v", st)
+	}
+}

@@ -108,10 +108,14 @@ func (c *counters) note(key, text string) {
 	}
 }
 
+// setFormat notes the video's codec and size (when codec is set) and that audio is
+// offered (when audio).
 func (c *counters) setFormat(codec string, w, h int, audio bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.st.Codec, c.st.Width, c.st.Height = codec, w, h
+	if codec != "" {
+		c.st.Codec, c.st.Width, c.st.Height = codec, w, h
+	}
 	if audio {
 		c.st.AudioOffered = true
 	}

@@ -68,6 +68,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	}
 	if audio {
 		// Never set up (PIPA Art. 25(5)); said once in the status.
+		w.c.setFormat("", 0, 0, true)
 		w.c.note("audio", "카메라가 음성 트랙을 제공하지만 녹음하지 않습니다 (개인정보 보호법 제25조제5항) / the camera offers an audio track; it is never recorded (PIPA Art. 25(5))")
 	}
 	if video == nil {

@@ -264,7 +264,8 @@ func (cs *connState) handle(req *Request) bool {
 		}
 		cs.reply(req, &Response{StatusCode: 200, Header: Header{{"Content-Type", "application/sdp"}, {"Content-Base", base.String()}}, Body: sdp})
 	case "SETUP":
-		if cs.play != nil {
+		if cs.play != nil || cs.setup {
+			// One media per session: a second SETUP (an audio track) is refused.
 			cs.reply(req, &Response{StatusCode: 455})
 			return true
 		}
