@@ -1,0 +1,163 @@
+package auth
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is what an account may do (PRODUCT.md, "Who uses it"; the seed policies' 총괄책임자,
+// 관리책임자, 운영책임자, 접근권한자).
+type Role string
+
+// Roles.
+const (
+	RoleChief          Role = "chief"           // 총괄책임자
+	RoleManager        Role = "manager"         // 관리책임자
+	RoleOperationsLead Role = "operations_lead" // 운영책임자
+	RoleAccessHolder   Role = "access_holder"   // 접근권한자
+	RoleAuditor        Role = "auditor"         // reads the access log; sees no footage
+	RoleAgency         Role = "agency"          // outside agency: live view of the cameras an agreement names, until it ends
+	RoleAdmin          Role = "admin"           // accounts and system; no footage unless also given a footage role
+)
+
+// Roles lists every role in the order of the permission table.
+var Roles = []Role{RoleChief, RoleManager, RoleOperationsLead, RoleAccessHolder, RoleAuditor, RoleAgency, RoleAdmin}
+
+// Action is one thing the console or the API does.
+type Action string
+
+// Actions.
+const (
+	FootageLive     Action = "footage.live"     // live view
+	FootagePlayback Action = "footage.playback" // recorded footage
+	FootageExport   Action = "footage.export"   // a clip leaves the system
+	FootageDelete   Action = "footage.delete"   // deletion on a data subject's request
+	HoldsManage     Action = "holds.manage"
+	RequestsRead    Action = "requests.read"
+	RequestsDecide  Action = "requests.decide"
+	RegistryRead    Action = "registry.read"
+	RegistryEdit    Action = "registry.edit"
+	PolicyPublish   Action = "policy.publish"
+	AccessLogRead   Action = "accesslog.read"
+	AccessLogReview Action = "accesslog.review"
+	CamerasHealth   Action = "cameras.health"
+	CamerasManage   Action = "cameras.manage" // sources, credentials, enabling
+	UsersManage     Action = "users.manage"
+	SystemManage    Action = "system.manage"
+)
+
+// Actions lists every action in the order of the permission table.
+var Actions = []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
+	RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth, CamerasManage, UsersManage, SystemManage}
+
+// FootageActions are the actions that show footage: every one asks for a purpose and is
+// written to the access log, and needs a second factor.
+var FootageActions = []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete}
+
+// permissions is the permission table (docs/PERMISSIONS.md shows it; a test keeps the two
+// the same): the actions each role may take, within its scope.
+var permissions = map[Role][]Action{
+	RoleChief: {FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth},
+	RoleManager: {FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth},
+	RoleOperationsLead: {FootageLive, FootagePlayback, FootageExport, RequestsRead, RegistryRead, CamerasHealth},
+	RoleAccessHolder:   {FootageLive, FootagePlayback, RegistryRead, CamerasHealth},
+	RoleAuditor:        {RegistryRead, AccessLogRead, AccessLogReview},
+	RoleAgency:         {FootageLive},
+	RoleAdmin:          {RegistryRead, CamerasHealth, CamerasManage, UsersManage, SystemManage},
+}
+
+// Allows reports whether role may take action at all (before scope).
+func Allows(role Role, action Action) bool { return slices.Contains(permissions[role], action) }
+
+// NeedsSecondFactor reports whether a role can see footage, and so must log in with TOTP.
+func NeedsSecondFactor(role Role) bool {
+	for _, a := range FootageActions {
+		if Allows(role, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Grant is a role given to an account over a scope.
+type Grant struct {
+	Role Role
+	// All: the whole organisation. Otherwise Sites (each with the sites below it) and
+	// Cameras (camera or camera group IDs).
+	All     bool
+	Sites   []string
+	Cameras []string
+	// Until, when set, ends the grant (an agency's agreement): it does not apply at or
+	// after this time.
+	Until time.Time
+}
+
+// Target is what an action is about: a camera (or group) and the sites it is in, from its
+// own site up to the root. Organisation-wide actions (publishing the policy, accounts) have
+// an empty target.
+type Target struct {
+	Camera string
+	Sites  []string
+}
+
+// covers reports whether g's scope includes t at now.
+func (g Grant) covers(t Target, now time.Time) bool {
+	if !g.Until.IsZero() && !now.Before(g.Until) {
+		return false
+	}
+	if g.All {
+		return true
+	}
+	if t.Camera == "" && len(t.Sites) == 0 {
+		return false // an organisation-wide action needs an organisation-wide grant
+	}
+	if t.Camera != "" && slices.Contains(g.Cameras, t.Camera) {
+		return true
+	}
+	for _, s := range t.Sites {
+		if slices.Contains(g.Sites, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Can is the one place permissions are decided: whether an account with grants may take
+// action on target at now. A disabled account has no grants.
+func Can(grants []Grant, action Action, target Target, now time.Time) bool {
+	for _, g := range grants {
+		if Allows(g.Role, action) && g.covers(target, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// PermissionTable renders the permission table as Markdown (docs/PERMISSIONS.md).
+func PermissionTable() string {
+	var b strings.Builder
+	b.WriteString("| action |")
+	for _, r := range Roles {
+		b.WriteString(" " + string(r) + " |")
+	}
+	b.WriteString("\n|---|")
+	for range Roles {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, a := range Actions {
+		b.WriteString("| `" + string(a) + "` |")
+		for _, r := range Roles {
+			if Allows(r, a) {
+				b.WriteString(" ✓ |")
+			} else {
+				b.WriteString(" |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
