@@ -397,3 +397,19 @@ func TestRecordFFmpegSource(t *testing.T) {
 	e.checkFootage("via-ffmpeg", began, stop, 10*time.Second, 10, "h264")
 	e.checkFootage("mjpeg", began, stop, 10*time.Second, 10, "h264")
 }
+
+// TestRecordOpenGOP records the H.265 footage as it is, with open GOPs (CRA pictures whose
+// leading pictures follow them in decode order), cut into short segments: every segment
+// boundary falls on such a CRA, and no frame is lost at any of them.
+func TestRecordOpenGOP(t *testing.T) {
+	e := newEnv(t)
+	_, addr := startCamsim(t, testmedia.Path(t, testmedia.VtestH265), 1, "", "")
+	e.cameras(map[string]string{"open-gop": "rtsp://" + addr + "/cam1"})
+	began := time.Now()
+	st := e.record(11*time.Second, recorder.Options{Target: 2 * time.Second, NoJitter: true})
+	stop := time.Now()
+	if len(st) != 1 || st[0].State != recorder.StateRecording || st[0].Dropped != 0 {
+		t.Fatalf("status: %+v", st)
+	}
+	e.checkFootage("open-gop", began, stop, 5*time.Second, 10, "hevc")
+}

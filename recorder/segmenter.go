@@ -121,6 +121,13 @@ func (s *segmenter) add(f frame, init []byte, track fmp4.Track) error {
 			return err
 		}
 	}
+	if f.pts < s.origin {
+		// A leading picture of the keyframe that opened this segment (an H.265 CRA's
+		// RASL frames, presented before it): it refers to footage before the segment and
+		// cannot be decoded; it is dropped, not its whole group of pictures.
+		s.stats.add(&s.stats.dropped, 1)
+		return nil
+	}
 	if s.cur.Size() > maxGOPBytes {
 		s.stats.add(&s.stats.dropped, 1)
 		return errTooBigGOP
@@ -191,8 +198,8 @@ func (s *segmenter) writeFragment(fb *fmp4.FragmentBuilder, end int64) error {
 		end = last + max(s.frameDur, 1)
 	}
 	if first < s.origin {
-		// A leading picture presented before the segment's origin (a CRA's RASL frames
-		// at the start of a segment): the fragment cannot be placed; it is dropped.
+		// Cannot happen (add drops frames before the origin); a fragment that cannot be
+		// placed is dropped rather than written with a wrong time.
 		s.stats.add(&s.stats.dropped, uint64(fb.Len()))
 		return nil
 	}

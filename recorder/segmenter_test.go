@@ -239,3 +239,42 @@ func TestTimelineWrapAndJumps(t *testing.T) {
 		t.Errorf("a late frame is a jump: %s", r)
 	}
 }
+
+// TestSegmenterOpenGOPAtStart: a stream that starts on a CRA whose leading pictures follow
+// it in decode order loses those pictures only, not the group of pictures.
+func TestSegmenterOpenGOPAtStart(t *testing.T) {
+	st := &memStore{}
+	c := newCounters("cam", "g", "", "rtsp", time.Now)
+	tl := newTimeline(90000)
+	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	init := testInit(t)
+	t0 := time.Now()
+	// Decode order: CRA at 4, leading pictures 1 2 3, then trailing 5 … 13, and a second
+	// open GOP: CRA at 18, leading 14 … 17, trailing 19 … 21.
+	order := []int64{4, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 14, 15, 16, 17, 19, 20, 21}
+	tl.anchor(4*9000, t0)
+	for _, p := range order {
+		f := frame{nalus: [][]byte{{1}}, pts: p * 9000, key: p == 4 || p == 18, arrival: t0}
+		if err := s.add(f, init, testTrack); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.segs) != 1 {
+		t.Fatalf("%d segments", len(st.segs))
+	}
+	_, frags, err := fmp4.Parse(st.segs[0].buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range frags {
+		n += f.Samples
+	}
+	// All but the first CRA's three leading pictures; the second GOP's are kept.
+	if n != len(order)-3 || c.dropped.Load() != 3 {
+		t.Errorf("%d frames stored, %d dropped; want %d and 3", n, c.dropped.Load(), len(order)-3)
+	}
+}
