@@ -45,8 +45,9 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	// Ending ctx closes the connection, which ends the read loop below.
-	stopClose := context.AfterFunc(ctx, func() { cl.Close() })
+	// Ending ctx tears the session down and closes the connection, which ends the read
+	// loop below.
+	stopClose := context.AfterFunc(ctx, func() { cl.Stop() })
 	defer stopClose()
 	defer cl.Close()
 
@@ -91,7 +92,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	w.c.add(&w.c.conns, 1)
 	log.Info("camera connected", "codec", video.Codec)
 
-	s := &rtpSession{w: w, p: p, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
+	s := &rtpSession{w: w, p: p, pt: video.PayloadType, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
 	s.seg = newSegmenter(ctx, w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
 	s.seg.jitter = !w.r.opt.NoJitter
 	defer func() {
@@ -136,6 +137,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 type rtpSession struct {
 	w          *worker
 	p          params
+	pt         uint8 // the video's RTP payload type
 	dep        codec.Depacketizer
 	tl         *timeline
 	seg        *segmenter
@@ -160,6 +162,9 @@ func (s *rtpSession) account() {
 func (s *rtpSession) packet(data []byte) error {
 	if err := s.pkt.Unmarshal(data); err != nil {
 		return nil // counted by nothing else: a malformed RTP header is skipped
+	}
+	if s.pkt.PayloadType != s.pt {
+		return nil // not the video's payload type (a camera multiplexing something else)
 	}
 	units, _ := s.dep.Push(&s.pkt) // malformed payloads are counted by the depacketizer
 	var arrival time.Time

@@ -485,6 +485,24 @@ func (c *Client) stop() {
 	})
 }
 
+// Stop ends a playing session from any goroutine, while another may be in ReadPacket:
+// it sends TEARDOWN without waiting for the reply (the reader would take it) and closes
+// the connection.
+func (c *Client) Stop() error {
+	c.stop()
+	c.wmu.Lock()
+	session := c.session
+	c.wmu.Unlock()
+	if session != "" {
+		u := c.base
+		if u == nil {
+			u = c.u
+		}
+		c.send("TEARDOWN", u, nil)
+	}
+	return c.conn.Close()
+}
+
 // Close closes the connection.
 func (c *Client) Close() error {
 	c.stop()

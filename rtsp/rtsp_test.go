@@ -128,6 +128,24 @@ func TestClientServer(t *testing.T) {
 	if err := c.Teardown(context.Background()); err != nil {
 		t.Errorf("teardown: %v", err)
 	}
+	// Stop, from another goroutine while one reads, ends the session at once.
+	c2, _, _ := session(t, u, rtsp.ClientConfig{Timeout: 2 * time.Second})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c2.ReadPacket(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	c2.Stop()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("ReadPacket did not end after Stop")
+	}
 }
 
 func TestNotFound(t *testing.T) {
