@@ -12,127 +12,209 @@ import (
 	"strings"
 )
 
-// Challenge is one WWW-Authenticate challenge.
+// Challenge is one authentication challenge of a WWW-Authenticate header (or the
+// credentials of an Authorization header, which have the same form).
 type Challenge struct {
-	Scheme string            // "Basic" or "Digest"
-	Params map[string]string // realm, nonce, opaque, algorithm, qop, stale (keys lower-cased)
+	Scheme string            // "Basic", "Digest" (as sent)
+	Params map[string]string // realm, nonce, opaque, algorithm, qop, stale ... (keys lower-cased, values unquoted)
 }
 
-// ParseChallenge reads a WWW-Authenticate value: a scheme and comma-separated
-// key=value or key="quoted value" parameters.
-func ParseChallenge(v string) (Challenge, error) {
-	v = strings.TrimSpace(v)
-	scheme, rest, _ := strings.Cut(v, " ")
-	if scheme == "" || len(v) > MaxLine {
-		return Challenge{}, malformed("인증 요구 %q를 읽을 수 없습니다", "cannot read the challenge %q", clip(v))
+// Bounds of a WWW-Authenticate value.
+const (
+	maxChallenges = 8
+	maxParams     = 16
+)
+
+// ParseChallenges reads a WWW-Authenticate value (RFC 7235 §4.1): one or more challenges,
+// each a scheme followed by comma-separated key=token or key="quoted string" parameters.
+// Cameras that leave out the commas between parameters are understood; a token68 (as in
+// "Negotiate abc==") is read as a parameter and ignored.
+func ParseChallenges(v string) ([]Challenge, error) {
+	if len(v) > MaxLine {
+		return nil, malformed("인증 요구가 %d바이트보다 깁니다", "a challenge is longer than %d bytes", MaxLine)
 	}
-	c := Challenge{Scheme: scheme, Params: map[string]string{}}
-	for rest = strings.TrimSpace(rest); rest != ""; {
-		k, after, ok := strings.Cut(rest, "=")
-		if !ok {
-			return Challenge{}, malformed("인증 요구의 매개변수 %q가 잘못되었습니다", "bad challenge parameter %q", clip(rest))
+	bad := func() error {
+		return malformed("인증 요구 %q를 읽을 수 없습니다", "cannot read the challenge %q", clip(v))
+	}
+	var out []Challenge
+	i, n := 0, len(v)
+	skip := func(set string) {
+		for i < n && strings.IndexByte(set, v[i]) >= 0 {
+			i++
 		}
-		k = strings.ToLower(strings.TrimSpace(k))
+	}
+	for {
+		skip(" \t,")
+		if i >= n {
+			break
+		}
+		j := i
+		for i < n && authTokenChar(v[i]) {
+			i++
+		}
+		tok := v[j:i]
+		if tok == "" {
+			return nil, bad()
+		}
+		skip(" \t")
+		if i >= n || v[i] != '=' {
+			// A new challenge.
+			if len(out) >= maxChallenges {
+				return nil, malformed("인증 요구가 너무 많습니다", "too many challenges")
+			}
+			out = append(out, Challenge{Scheme: tok, Params: map[string]string{}})
+			continue
+		}
+		// A parameter of the current challenge.
+		if len(out) == 0 {
+			return nil, bad()
+		}
+		i++ // '='
+		skip(" \t")
 		var val string
-		after = strings.TrimLeft(after, " ")
-		if strings.HasPrefix(after, `"`) {
-			end := -1
-			for i := 1; i < len(after); i++ {
-				if after[i] == '\\' {
+		if i < n && v[i] == '"' {
+			var b strings.Builder
+			i++
+			closed := false
+			for i < n {
+				c := v[i]
+				i++
+				if c == '\\' && i < n {
+					b.WriteByte(v[i])
 					i++
 					continue
 				}
-				if after[i] == '"' {
-					end = i
+				if c == '"' {
+					closed = true
 					break
 				}
+				b.WriteByte(c)
 			}
-			if end < 0 {
-				return Challenge{}, malformed("인증 요구의 따옴표가 닫히지 않았습니다", "an unterminated quote in the challenge")
+			if !closed {
+				return nil, malformed("인증 요구의 따옴표가 닫히지 않았습니다", "an unterminated quote in the challenge %q", clip(v))
 			}
-			val = strings.ReplaceAll(after[1:end], `\"`, `"`)
-			after = after[end+1:]
+			val = b.String()
 		} else {
-			val, after, _ = strings.Cut(after, ",")
-			val = strings.TrimSpace(val)
-			after = "," + after
+			j := i
+			for i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t' {
+				i++
+			}
+			val = v[j:i]
 		}
-		if len(c.Params) >= 16 {
-			return Challenge{}, malformed("인증 요구의 매개변수가 너무 많습니다", "too many challenge parameters")
+		c := &out[len(out)-1]
+		if len(c.Params) >= maxParams {
+			return nil, malformed("인증 요구의 매개변수가 너무 많습니다", "too many challenge parameters")
 		}
-		c.Params[k] = val
-		after = strings.TrimSpace(after)
-		after = strings.TrimPrefix(after, ",")
-		rest = strings.TrimSpace(after)
+		key := strings.ToLower(tok)
+		if _, dup := c.Params[key]; !dup {
+			c.Params[key] = val
+		}
 	}
-	return c, nil
+	if len(out) == 0 {
+		return nil, bad()
+	}
+	return out, nil
 }
 
-// authorizer answers a server's challenge for each request.
-type authorizer struct {
-	user, password string
-	ch             Challenge
-	nc             int
+// ParseChallenge reads the first challenge of a WWW-Authenticate value.
+func ParseChallenge(v string) (Challenge, error) {
+	cs, err := ParseChallenges(v)
+	if err != nil {
+		return Challenge{}, err
+	}
+	return cs[0], nil
 }
 
-// pick chooses Digest over Basic among the challenges of a 401.
+// authTokenChar reports whether c may be in a scheme or parameter name.
+func authTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && c != ',' && c != '=' && c != '"'
+}
+
+// pickChallenge chooses among the challenges of a 401: Digest with SHA-256, else Digest
+// with MD5, else Basic. Digest with another algorithm (MD5-sess, SHA-512-256) is not
+// supported.
 func pickChallenge(values []string) (Challenge, bool) {
-	var basic *Challenge
+	var best Challenge
+	rank := 0
 	for _, v := range values {
-		c, err := ParseChallenge(v)
+		cs, err := ParseChallenges(v)
 		if err != nil {
 			continue
 		}
-		switch strings.ToLower(c.Scheme) {
-		case "digest":
-			alg := strings.ToUpper(c.Params["algorithm"])
-			if alg == "" || alg == "MD5" || alg == "SHA-256" {
-				return c, true
+		for _, c := range cs {
+			if r := challengeRank(c); r > rank {
+				best, rank = c, r
 			}
-		case "basic":
-			basic = &c
 		}
 	}
-	if basic != nil {
-		return *basic, true
-	}
-	return Challenge{}, false
+	return best, rank > 0
 }
 
-// header returns the Authorization value for a request.
+// challengeRank orders the challenges the client can answer: 3 for Digest with SHA-256,
+// 2 for Digest with MD5, 1 for Basic, 0 for the others.
+func challengeRank(c Challenge) int {
+	switch strings.ToLower(c.Scheme) {
+	case "digest":
+		switch strings.ToUpper(c.Params["algorithm"]) {
+		case "", "MD5":
+			return 2
+		case "SHA-256":
+			return 3
+		}
+	case "basic":
+		return 1
+	}
+	return 0
+}
+
+// authorizer answers a server's challenge for each request. It is used under the
+// client's write lock.
+type authorizer struct {
+	user, password string
+	ch             Challenge
+	nc             int           // requests sent with the current nonce
+	cnonce         func() string // nil: 8 random bytes in hex
+}
+
+// update takes a new challenge of the same scheme (a new nonce); the count restarts.
+func (a *authorizer) update(ch Challenge) {
+	if ch.Params["nonce"] != a.ch.Params["nonce"] {
+		a.nc = 0
+	}
+	a.ch = ch
+}
+
+// header returns the Authorization value for a request (RFC 2617 §3.2.2, RFC 7616 §3.4).
 func (a *authorizer) header(method, uri string) string {
 	if strings.EqualFold(a.ch.Scheme, "basic") {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(a.user+":"+a.password))
 	}
 	p := a.ch.Params
-	var h func() hash.Hash = md5.New
 	alg := strings.ToUpper(p["algorithm"])
-	if alg == "SHA-256" {
-		h = sha256.New
-	}
-	sum := func(s string) string {
-		x := h()
-		x.Write([]byte(s))
-		return hex.EncodeToString(x.Sum(nil))
-	}
+	sum := digestHash(alg)
 	ha1 := sum(a.user + ":" + p["realm"] + ":" + a.password)
 	ha2 := sum(method + ":" + uri)
 	var b strings.Builder
-	fmt.Fprintf(&b, `Digest username="%s", realm="%s", nonce="%s", uri="%s"`, quoteEsc(a.user), quoteEsc(p["realm"]), quoteEsc(p["nonce"]), quoteEsc(uri))
-	qop := ""
+	fmt.Fprintf(&b, `Digest username="%s", realm="%s", nonce="%s", uri="%s"`, quote(a.user), quote(p["realm"]), quote(p["nonce"]), quote(uri))
+	qop := false
 	for _, q := range strings.Split(p["qop"], ",") {
-		if strings.TrimSpace(q) == "auth" {
-			qop = "auth"
+		if strings.EqualFold(strings.TrimSpace(q), "auth") {
+			qop = true
 		}
 	}
-	if qop != "" {
+	if qop {
 		a.nc++
 		nc := fmt.Sprintf("%08x", a.nc)
-		cb := make([]byte, 8)
-		rand.Read(cb)
-		cnonce := hex.EncodeToString(cb)
+		var cnonce string
+		if a.cnonce != nil {
+			cnonce = a.cnonce()
+		} else {
+			cb := make([]byte, 8)
+			rand.Read(cb)
+			cnonce = hex.EncodeToString(cb)
+		}
 		resp := sum(ha1 + ":" + p["nonce"] + ":" + nc + ":" + cnonce + ":auth:" + ha2)
-		fmt.Fprintf(&b, `, response="%s", qop=auth, nc=%s, cnonce="%s"`, resp, nc, cnonce)
+		fmt.Fprintf(&b, `, response="%s", qop=auth, nc=%s, cnonce="%s"`, resp, nc, quote(cnonce))
 	} else {
 		fmt.Fprintf(&b, `, response="%s"`, sum(ha1+":"+p["nonce"]+":"+ha2))
 	}
@@ -140,15 +222,31 @@ func (a *authorizer) header(method, uri string) string {
 		fmt.Fprintf(&b, `, algorithm=%s`, alg)
 	}
 	if o, ok := p["opaque"]; ok {
-		fmt.Fprintf(&b, `, opaque="%s"`, quoteEsc(o))
+		fmt.Fprintf(&b, `, opaque="%s"`, quote(o))
 	}
 	return b.String()
 }
 
-func quoteEsc(s string) string { return strings.ReplaceAll(s, `"`, `\"`) }
+// digestHash returns the hex digest function of a Digest algorithm ("SHA-256", else MD5).
+func digestHash(alg string) func(string) string {
+	var h func() hash.Hash = md5.New
+	if strings.EqualFold(alg, "SHA-256") {
+		h = sha256.New
+	}
+	return func(s string) string {
+		x := h()
+		x.Write([]byte(s))
+		return hex.EncodeToString(x.Sum(nil))
+	}
+}
+
+var quoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// quote escapes s for a quoted string.
+func quote(s string) string { return quoter.Replace(s) }
 
 // serverAuth checks requests against a user and password (the server side, for camsim and
-// tests): Digest (MD5, with or without qop) and Basic.
+// tests): Digest with SHA-256 or MD5 (with or without qop=auth) and Basic.
 type serverAuth struct {
 	user, password, realm, nonce string
 }
@@ -159,10 +257,15 @@ func newServerAuth(user, password string) *serverAuth {
 	return &serverAuth{user: user, password: password, realm: "Custodian camsim", nonce: hex.EncodeToString(b)}
 }
 
-// challenges are the WWW-Authenticate values of a 401.
+// challenges are the WWW-Authenticate values of a 401, the preferred first (RFC 7616
+// §3.7). MD5 is the last Digest one because ffmpeg and GStreamer take the last Digest
+// challenge they see and do not all know SHA-256.
 func (s *serverAuth) challenges() []string {
-	return []string{fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, s.realm, s.nonce),
-		fmt.Sprintf(`Basic realm="%s"`, s.realm)}
+	return []string{
+		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=SHA-256, qop="auth"`, s.realm, s.nonce),
+		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, s.realm, s.nonce),
+		fmt.Sprintf(`Basic realm="%s"`, s.realm),
+	}
 }
 
 // ok checks a request's Authorization.
@@ -185,7 +288,11 @@ func (s *serverAuth) ok(method string, h Header) bool {
 		if p["username"] != s.user || p["realm"] != s.realm || p["nonce"] != s.nonce {
 			return false
 		}
-		sum := func(x string) string { m := md5.Sum([]byte(x)); return hex.EncodeToString(m[:]) }
+		alg := strings.ToUpper(p["algorithm"])
+		if alg != "" && alg != "MD5" && alg != "SHA-256" {
+			return false
+		}
+		sum := digestHash(alg)
 		ha1 := sum(s.user + ":" + s.realm + ":" + s.password)
 		ha2 := sum(method + ":" + p["uri"])
 		want := sum(ha1 + ":" + s.nonce + ":" + ha2)

@@ -84,40 +84,59 @@ type Response struct {
 	Body       []byte
 }
 
-// Write writes the request. The URL is written without user information.
+// Write writes the request in one Write call. The URL is written without user
+// information; header values have CR and LF replaced by spaces; Content-Length is that of
+// Body (any Content-Length in Header is ignored).
 func (r *Request) Write(w io.Writer) error {
+	u := Redact(r.URL)
+	if u == "" || strings.ContainsAny(u, " \r\n") || !validMethod(r.Method) {
+		return custodian.Errorf(custodian.EINVALID, "RTSP 요청에 메서드나 URL이 없습니다", "an RTSP request without a valid method or URL")
+	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s RTSP/1.0\r\n", r.Method, Redact(r.URL))
-	writeHeader(&b, r.Header, r.Body)
+	fmt.Fprintf(&b, "%s %s RTSP/1.0\r\n", r.Method, u)
+	if err := writeHeader(&b, r.Header, r.Body); err != nil {
+		return err
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// Write writes the response.
+// Write writes the response in one Write call (Content-Length as for Request.Write).
 func (r *Response) Write(w io.Writer) error {
+	if r.StatusCode < 100 || r.StatusCode > 999 {
+		return custodian.Errorf(custodian.EINVALID, "RTSP 상태 코드 %d가 잘못되었습니다", "bad RTSP status code %d", r.StatusCode)
+	}
 	var b bytes.Buffer
 	reason := r.Reason
 	if reason == "" {
 		reason = StatusText(r.StatusCode)
 	}
-	fmt.Fprintf(&b, "RTSP/1.0 %d %s\r\n", r.StatusCode, reason)
-	writeHeader(&b, r.Header, r.Body)
+	fmt.Fprintf(&b, "RTSP/1.0 %03d %s\r\n", r.StatusCode, oneLine.Replace(reason))
+	if err := writeHeader(&b, r.Header, r.Body); err != nil {
+		return err
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-func writeHeader(b *bytes.Buffer, h Header, body []byte) {
+var oneLine = strings.NewReplacer("\r", " ", "\n", " ")
+
+func writeHeader(b *bytes.Buffer, h Header, body []byte) error {
 	for _, f := range h {
+		if !validToken(f.Name) {
+			return custodian.Errorf(custodian.EINVALID, "RTSP 헤더 이름 %q가 잘못되었습니다", "bad RTSP header name %q", clip(f.Name))
+		}
 		if strings.EqualFold(f.Name, "Content-Length") {
 			continue
 		}
-		fmt.Fprintf(b, "%s: %s\r\n", f.Name, strings.NewReplacer("\r", " ", "\n", " ").Replace(f.Value))
+		fmt.Fprintf(b, "%s: %s\r\n", f.Name, oneLine.Replace(f.Value))
 	}
 	if len(body) > 0 {
 		fmt.Fprintf(b, "Content-Length: %d\r\n", len(body))
 	}
 	b.WriteString("\r\n")
 	b.Write(body)
+	return nil
 }
 
 // StatusText returns the reason phrase of an RTSP status code.
@@ -129,6 +148,12 @@ func StatusText(code int) string {
 		return "Moved Permanently"
 	case 302:
 		return "Moved Temporarily"
+	case 303:
+		return "See Other"
+	case 305:
+		return "Use Proxy"
+	case 307:
+		return "Temporary Redirect"
 	case 400:
 		return "Bad Request"
 	case 401:
@@ -143,6 +168,10 @@ func StatusText(code int) string {
 		return "Session Not Found"
 	case 455:
 		return "Method Not Valid in This State"
+	case 451:
+		return "Parameter Not Understood"
+	case 457:
+		return "Invalid Range"
 	case 459:
 		return "Aggregate Operation Not Allowed"
 	case 461:
@@ -180,34 +209,85 @@ func readLine(br *bufio.Reader) (string, error) {
 			}
 			return "", err
 		}
-		return strings.TrimRight(string(line), "\r\n"), nil
+		line = bytes.TrimSuffix(line[:len(line)-1], []byte("\r"))
+		if bytes.IndexByte(line, '\r') >= 0 || bytes.IndexByte(line, 0) >= 0 {
+			return "", malformed("줄 %q에 CR이나 NUL이 있습니다", "the line %q holds a CR or NUL", clip(string(line)))
+		}
+		return string(line), nil
 	}
 }
 
-// readHeaderBody reads header lines up to the empty line, then the body.
-func readHeaderBody(br *bufio.Reader) (Header, []byte, error) {
-	var h Header
+// readHeaderBody reads header lines up to the empty line, then the body. A line that
+// begins with a space or tab continues the previous one (RFC 2326 §4.2, after RFC 2616);
+// whitespace before the colon is tolerated (some cameras write "CSeq :").
+func (h *Header) read(br *bufio.Reader) error {
 	for {
 		line, err := readLine(br)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if line == "" {
-			break
+			return nil
 		}
-		if len(h) >= MaxHeaders {
-			return nil, nil, malformed("헤더가 %d줄보다 많습니다", "more than %d header lines", MaxHeaders)
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(*h) == 0 {
+				return malformed("첫 헤더 줄이 공백으로 시작합니다", "the first header line begins with whitespace")
+			}
+			last := &(*h)[len(*h)-1]
+			if len(last.Value)+len(line) > MaxLine {
+				return malformed("헤더 %q가 %d바이트보다 깁니다", "the header %q is longer than %d bytes", clip(last.Name), MaxLine)
+			}
+			last.Value = strings.TrimSpace(last.Value + " " + strings.TrimSpace(line))
+			continue
+		}
+		if len(*h) >= MaxHeaders {
+			return malformed("헤더가 %d줄보다 많습니다", "more than %d header lines", MaxHeaders)
 		}
 		name, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t") {
-			return nil, nil, malformed("헤더 줄 %q를 읽을 수 없습니다", "cannot read the header line %q", clip(line))
+		name = strings.TrimRight(name, " \t")
+		if !ok || !validToken(name) {
+			return malformed("헤더 줄 %q를 읽을 수 없습니다", "cannot read the header line %q", clip(line))
 		}
-		h = append(h, Field{name, strings.TrimSpace(value)})
+		*h = append(*h, Field{name, strings.TrimSpace(value)})
+	}
+}
+
+// validToken reports whether s is a non-empty run of visible ASCII other than ':'.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// validMethod reports whether s is a method name: upper-case letters and '_' (RFC 2326
+// allows any token; every method in use is of this form).
+func validMethod(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'A' || c > 'Z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func readHeaderBody(br *bufio.Reader) (Header, []byte, error) {
+	var h Header
+	if err := h.read(br); err != nil {
+		return nil, nil, err
 	}
 	var body []byte
 	if cl := h.Get("Content-Length"); cl != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(cl))
-		if err != nil || n < 0 {
+		n, err := strconv.Atoi(cl)
+		if err != nil || n < 0 || cl[0] == '+' {
 			return nil, nil, malformed("Content-Length %q가 잘못되었습니다", "bad Content-Length %q", clip(cl))
 		}
 		if n > MaxBody {
@@ -243,14 +323,14 @@ func ReadResponse(br *bufio.Reader) (*Response, error) {
 	}
 	codeStr, reason, _ := strings.Cut(rest, " ")
 	code, err := strconv.Atoi(codeStr)
-	if err != nil || code < 100 || code > 999 {
+	if err != nil || len(codeStr) != 3 || code < 100 {
 		return nil, malformed("상태 코드 %q가 잘못되었습니다", "bad status code %q", clip(codeStr))
 	}
 	h, body, err := readHeaderBody(br)
 	if err != nil {
 		return nil, err
 	}
-	return &Response{StatusCode: code, Reason: reason, Header: h, Body: body}, nil
+	return &Response{StatusCode: code, Reason: strings.TrimSpace(reason), Header: h, Body: body}, nil
 }
 
 // ReadRequest reads a request.
@@ -260,14 +340,18 @@ func ReadRequest(br *bufio.Reader) (*Request, error) {
 		return nil, err
 	}
 	parts := strings.Split(line, " ")
-	if len(parts) != 3 || parts[2] != "RTSP/1.0" {
+	if len(parts) != 3 {
 		return nil, malformed("요청의 첫 줄 %q가 'METHOD URL RTSP/1.0'이 아닙니다", "the request line %q is not 'METHOD URL RTSP/1.0'", clip(line))
 	}
-	if parts[0] == "" || strings.IndexFunc(parts[0], func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 && parts[0] != "GET_PARAMETER" && parts[0] != "SET_PARAMETER" {
+	if parts[2] != "RTSP/1.0" {
+		return nil, malformed("요청의 버전 %q가 RTSP/1.0이 아닙니다", "the request's version %q is not RTSP/1.0", clip(parts[2]))
+	}
+	if !validMethod(parts[0]) {
 		return nil, malformed("메서드 %q가 잘못되었습니다", "bad method %q", clip(parts[0]))
 	}
+	// The Request-URI is "*" or absolute (RFC 2326 §6.1).
 	u, err := url.Parse(parts[1])
-	if err != nil {
+	if err != nil || parts[1] != "*" && u.Scheme == "" {
 		return nil, malformed("URL %q를 읽을 수 없습니다", "cannot parse the URL %q", clip(parts[1]))
 	}
 	h, body, err := readHeaderBody(br)

@@ -24,9 +24,14 @@ type Media struct {
 
 // Description is a parsed session description (DESCRIBE's body).
 type Description struct {
-	Base   *url.URL
-	Medias []Media
-	Raw    []byte
+	// Base is the URL relative control URLs were resolved against (Content-Base,
+	// Content-Location or the request URL), without user information.
+	Base *url.URL
+	// Control is the aggregate control URL (for PLAY and TEARDOWN): the session-level
+	// a=control resolved against Base, else Base.
+	Control *url.URL
+	Medias  []Media
+	Raw     []byte
 }
 
 // MaxMedias bounds the media sections read from one description.
@@ -40,25 +45,16 @@ func ParseDescription(body []byte, base *url.URL) (*Description, error) {
 	if base == nil {
 		return nil, custodian.Errorf(custodian.EINVALID, "SDP의 기준 URL이 없습니다", "no base URL for the SDP")
 	}
+	if len(body) > MaxBody {
+		return nil, custodian.Errorf(custodian.EINVALID, "SDP가 %d바이트보다 깁니다", "the SDP is longer than %d bytes", MaxBody)
+	}
+	b := *base
+	b.User = nil
+	base = &b
 	d := &Description{Base: base, Raw: body}
 	text := strings.ReplaceAll(string(body), "\r\n", "\n")
-	var sd sdp.SessionDescription
-	var medias []rawMedia
-	var sessionControl string
-	if err := sd.UnmarshalString(strings.ReplaceAll(text, "\n", "\r\n")); err == nil {
-		for _, a := range sd.Attributes {
-			if a.Key == "control" {
-				sessionControl = a.Value
-			}
-		}
-		for _, md := range sd.MediaDescriptions {
-			m := rawMedia{typ: md.MediaName.Media, formats: md.MediaName.Formats}
-			for _, a := range md.Attributes {
-				m.attrs = append(m.attrs, [2]string{a.Key, a.Value})
-			}
-			medias = append(medias, m)
-		}
-	} else {
+	medias, sessionControl, ok := strictSDP(text)
+	if !ok {
 		medias, sessionControl = tolerantSDP(text)
 	}
 	if len(medias) == 0 {
@@ -68,17 +64,27 @@ func ParseDescription(body []byte, base *url.URL) (*Description, error) {
 		return nil, custodian.Errorf(custodian.EINVALID, "SDP의 미디어가 %d개로 너무 많습니다", "the SDP has too many media sections (%d)", len(medias))
 	}
 	aggregate := base
-	if sessionControl != "" && sessionControl != "*" {
+	if sessionControl = strings.TrimSpace(sessionControl); sessionControl != "" && sessionControl != "*" {
 		if u, err := resolve(base, sessionControl); err == nil {
 			aggregate = u
 		}
 	}
+	d.Control = aggregate
+	// A media section that cannot be used (not RTP, a control URL that does not parse) is
+	// left out rather than failing the others.
+	var first error
 	for _, rm := range medias {
 		m, err := rm.media(base, aggregate)
 		if err != nil {
-			return nil, err
+			if first == nil {
+				first = err
+			}
+			continue
 		}
 		d.Medias = append(d.Medias, m)
+	}
+	if len(d.Medias) == 0 {
+		return nil, first
 	}
 	return d, nil
 }
@@ -106,7 +112,7 @@ func (rm rawMedia) media(base, aggregate *url.URL) (Media, error) {
 	for _, a := range rm.attrs {
 		switch a[0] {
 		case "rtpmap":
-			pt, enc, ok := strings.Cut(strings.TrimSpace(a[1]), " ")
+			pt, enc, ok := cutSpace(a[1])
 			if !ok {
 				continue
 			}
@@ -114,8 +120,10 @@ func (rm rawMedia) media(base, aggregate *url.URL) (Media, error) {
 			clock, _ := strconv.ParseUint(strings.Split(rest, "/")[0], 10, 32)
 			infos[pt] = fmtInfo{strings.ToUpper(name), uint32(clock)}
 		case "fmtp":
-			pt, params, _ := strings.Cut(strings.TrimSpace(a[1]), " ")
-			fmtps[pt] = params
+			pt, params, _ := cutSpace(a[1])
+			if _, dup := fmtps[pt]; !dup {
+				fmtps[pt] = params
+			}
 		case "control":
 			control = strings.TrimSpace(a[1])
 		}
@@ -144,36 +152,44 @@ func (rm rawMedia) media(base, aggregate *url.URL) (Media, error) {
 		}
 	}
 	if control != "" && control != "*" {
-		// Relative controls resolve against the aggregate (Content-Base) URL.
+		// Relative controls resolve against the base (Content-Base) URL.
 		u, err := resolve(base, control)
 		if err != nil {
-			return m, custodian.Errorf(custodian.EINVALID, "SDP의 control URL %q를 읽을 수 없습니다", "cannot parse the SDP's control URL %q", clip(control))
+			return m, custodian.Errorf(custodian.EINVALID, "SDP의 control URL %q를 읽을 수 없습니다", "cannot parse the SDP's control URL %q", clip(redactString(control)))
 		}
 		m.Control = u
 	}
 	return m, nil
 }
 
-// resolve resolves a control URL against base, treating base as a directory (cameras send
-// "trackID=1" meaning base + "/trackID=1").
+// resolve resolves a control URL against base the way ffmpeg and live555 do, which is
+// what cameras are made to work with: an absolute URL stands; a relative one is appended
+// to the base, with a '/' between unless one is there. RFC 3986 resolution would lose the
+// query of a base such as Dahua's "rtsp://h/cam/realmonitor?channel=1&subtype=0/".
 func resolve(base *url.URL, ref string) (*url.URL, error) {
 	r, err := url.Parse(ref)
 	if err != nil {
 		return nil, err
 	}
 	if r.IsAbs() {
+		if r.Host == "" {
+			return nil, custodian.Errorf(custodian.EINVALID, "호스트가 없는 URL", "a URL without a host")
+		}
 		r.User = nil
 		return r, nil
 	}
 	b := *base
 	b.User = nil
-	if !strings.HasSuffix(b.Path, "/") {
-		b.Path += "/"
-		if b.RawPath != "" {
-			b.RawPath += "/"
-		}
+	s := b.String()
+	if !strings.HasSuffix(s, "/") && !strings.HasPrefix(ref, "/") {
+		s += "/"
 	}
-	return b.ResolveReference(r), nil
+	u, err := url.Parse(s + ref)
+	if err != nil {
+		return nil, err
+	}
+	u.User = nil
+	return u, nil
 }
 
 // staticType names the static RTP payload types (RFC 3551) a camera may use.
@@ -193,6 +209,39 @@ func staticType(pt uint8) (string, uint32) {
 		return "MP2T", 90000
 	}
 	return "", 0
+}
+
+// cutSpace cuts s (trimmed) around its first run of spaces or tabs.
+func cutSpace(s string) (string, string, bool) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], strings.TrimSpace(s[i:]), true
+}
+
+// strictSDP reads the media sections with pion/sdp; false when it refuses the text.
+func strictSDP(text string) ([]rawMedia, string, bool) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(strings.ReplaceAll(text, "\n", "\r\n")); err != nil {
+		return nil, "", false
+	}
+	var medias []rawMedia
+	sessionControl := ""
+	for _, a := range sd.Attributes {
+		if a.Key == "control" && sessionControl == "" {
+			sessionControl = a.Value
+		}
+	}
+	for _, md := range sd.MediaDescriptions {
+		m := rawMedia{typ: md.MediaName.Media, formats: md.MediaName.Formats}
+		for _, a := range md.Attributes {
+			m.attrs = append(m.attrs, [2]string{a.Key, a.Value})
+		}
+		medias = append(medias, m)
+	}
+	return medias, sessionControl, true
 }
 
 // tolerantSDP reads media sections line by line.
@@ -221,7 +270,7 @@ func tolerantSDP(text string) ([]rawMedia, string) {
 		case 'a':
 			k, v, _ := strings.Cut(line[2:], ":")
 			if len(out) == 0 {
-				if k == "control" {
+				if k == "control" && sessionControl == "" {
 					sessionControl = strings.TrimSpace(v)
 				}
 				continue

@@ -48,15 +48,18 @@ type Server struct {
 // ServerSession is a playing session: where the handler writes packets.
 type ServerSession struct {
 	conn    net.Conn
-	mu      *sync.Mutex // shared with the connection's responses
-	bw      *bufio.Writer
+	mu      *sync.Mutex // shared with the connection's responses; guards hdrs and vec
 	channel uint8
 	done    chan struct{}
 	once    sync.Once
+	hdrs    []byte   // the frames' 4-byte headers
+	vec     [][]byte // headers and packets, for one writev
 }
 
-// WritePackets writes pkts as interleaved frames on channel, in one write. It fails once
-// the client is gone or does not read for 10 s.
+// WritePackets writes pkts as interleaved frames on channel with one gathering write
+// (writev: one system call for up to 512 packets, the packets not copied), under the lock
+// the connection's responses take. It fails once the client is gone or has not read for
+// 10 s, and for a packet over MaxFrame bytes.
 func (s *ServerSession) WritePackets(channel uint8, pkts [][]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,14 +68,23 @@ func (s *ServerSession) WritePackets(channel uint8, pkts [][]byte) error {
 		return net.ErrClosed
 	default:
 	}
-	s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	hdrs := s.hdrs[:0]
 	for _, p := range pkts {
-		if err := WriteInterleaved(s.bw, channel, p); err != nil {
-			s.close()
-			return err
+		if len(p) > MaxFrame {
+			return custodian.Errorf(custodian.EINVALID, "패킷 %d바이트가 너무 큽니다 (최대 %d)", "a packet of %d bytes is too large (at most %d)", len(p), MaxFrame)
 		}
+		hdrs = append(hdrs, '$', channel, byte(len(p)>>8), byte(len(p)))
 	}
-	if err := s.bw.Flush(); err != nil {
+	vec := s.vec[:0]
+	for i, p := range pkts {
+		vec = append(vec, hdrs[4*i:4*i+4], p)
+	}
+	s.hdrs, s.vec = hdrs, vec
+	s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	bufs := net.Buffers(vec)
+	_, err := bufs.WriteTo(s.conn)
+	clear(vec) // no references to the handler's packets are kept
+	if err != nil {
 		s.close()
 		return err
 	}
@@ -163,8 +175,7 @@ type connState struct {
 	s       *Server
 	conn    net.Conn
 	br      *bufio.Reader
-	mu      sync.Mutex
-	bw      *bufio.Writer
+	mu      sync.Mutex // guards writes to conn
 	session string
 	path    string // what DESCRIBE or SETUP named
 	channel uint8
@@ -173,7 +184,9 @@ type connState struct {
 }
 
 func (s *Server) serveConn(c net.Conn) {
-	cs := &connState{s: s, conn: c, br: bufio.NewReaderSize(c, 8<<10), bw: bufio.NewWriterSize(c, 64<<10)}
+	// A connection costs its goroutine and this 4 KiB reader; responses and media are
+	// written straight to the connection (no write buffer).
+	cs := &connState{s: s, conn: c, br: bufio.NewReaderSize(c, 4<<10)}
 	defer func() {
 		if cs.play != nil {
 			cs.play.close()
@@ -225,8 +238,7 @@ func (cs *connState) reply(req *Request, res *Response) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	cs.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	res.Write(cs.bw)
-	cs.bw.Flush()
+	res.Write(cs.conn) // one Write call
 }
 
 // handle answers one request; false ends the connection.
@@ -240,6 +252,12 @@ func (cs *connState) handle(req *Request) bool {
 				h.Add("WWW-Authenticate", ch)
 			}
 			cs.reply(req, &Response{StatusCode: 401, Header: h})
+			return true
+		}
+	}
+	if id := req.Header.Get("Session"); id != "" && req.Method != "SETUP" {
+		if id, _, _ = strings.Cut(id, ";"); strings.TrimSpace(id) != cs.session {
+			cs.reply(req, &Response{StatusCode: 454})
 			return true
 		}
 	}
@@ -306,13 +324,13 @@ func (cs *connState) handle(req *Request) bool {
 			cs.session = hex.EncodeToString(b)
 		}
 		cs.channel, cs.setup = uint8(ch), true
-		timeout := int(cs.s.timeout().Seconds())
+		timeout := max(1, int(cs.s.timeout().Seconds()))
 		cs.reply(req, &Response{StatusCode: 200, Header: Header{
 			{"Transport", fmt.Sprintf("RTP/AVP/TCP;unicast;interleaved=%d-%d", ch, ch+1)},
 			{"Session", fmt.Sprintf("%s;timeout=%d", cs.session, timeout)},
 		}})
 	case "PLAY":
-		if !cs.setup || req.Header.Get("Session") == "" || strings.TrimSpace(strings.Split(req.Header.Get("Session"), ";")[0]) != cs.session {
+		if !cs.setup || req.Header.Get("Session") == "" {
 			cs.reply(req, &Response{StatusCode: 454})
 			return true
 		}
@@ -321,7 +339,7 @@ func (cs *connState) handle(req *Request) bool {
 			return true
 		}
 		cs.reply(req, &Response{StatusCode: 200, Header: Header{{"Range", "npt=0.000-"}}})
-		cs.play = &ServerSession{conn: cs.conn, mu: &cs.mu, bw: cs.bw, channel: cs.channel, done: make(chan struct{})}
+		cs.play = &ServerSession{conn: cs.conn, mu: &cs.mu, channel: cs.channel, done: make(chan struct{})}
 		if err := s.Handler.Play(cs.path, cs.play); err != nil {
 			s.logf("%s: play %s: %v", cs.conn.RemoteAddr(), cs.path, err)
 			return false
