@@ -100,6 +100,7 @@ type Grant struct {
 // an empty target.
 type Target struct {
 	Camera string
+	Group  string // the camera's group, which a grant may name instead of the camera
 	Sites  []string
 }
 
@@ -117,6 +118,9 @@ func (g Grant) covers(t Target, now time.Time) bool {
 	if t.Camera != "" && slices.Contains(g.Cameras, t.Camera) {
 		return true
 	}
+	if t.Group != "" && slices.Contains(g.Cameras, t.Group) {
+		return true
+	}
 	for _, s := range t.Sites {
 		if slices.Contains(g.Sites, s) {
 			return true
@@ -130,6 +134,18 @@ func (g Grant) covers(t Target, now time.Time) bool {
 func Can(grants []Grant, action Action, target Target, now time.Time) bool {
 	for _, g := range grants {
 		if Allows(g.Role, action) && g.covers(target, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanSome reports whether an account with grants may take action on at least part of the
+// organisation at now: the check for pages that list what is in scope (the cameras one may
+// view, the requests one may read), whose contents are then filtered with Can.
+func CanSome(grants []Grant, action Action, now time.Time) bool {
+	for _, g := range grants {
+		if Allows(g.Role, action) && (g.Until.IsZero() || now.Before(g.Until)) && (g.All || len(g.Sites) > 0 || len(g.Cameras) > 0) {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"html/template"
@@ -34,47 +35,63 @@ type Server struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	tmpl *template.Template
-	mux  *http.ServeMux
+	// TLS, when set, serves HTTPS.
+	TLS *tls.Config
+	// Console, when set, enables the console, the JSON API and the request form.
+	Console *Console
+
+	tmpl  *template.Template
+	mux   *http.ServeMux
+	table []*route
+	// Rate limits: logins per address, public request submissions per address, status
+	// lookups per address.
+	loginLimit, formLimit, lookupLimit *limiter
+	views                              *viewTickets
+	enrolling                          *pendingSecrets
 }
 
 // New returns a server over the given stores.
 func New(reg custodian.RegistryService, pol custodian.PolicyService) *Server {
-	s := &Server{Registry: reg, Policies: pol, Now: time.Now, Logger: slog.Default()}
-	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"t": func(lang, ko, en string) string {
-			if lang == "en" {
-				return en
-			}
-			return ko
-		},
-		"prev": func(n int) int { return n - 1 },
-	}).ParseFS(assets, "templates/*.html"))
+	s := &Server{Registry: reg, Policies: pol, Now: time.Now, Logger: slog.Default(),
+		loginLimit:  newLimiter(10, time.Minute),
+		formLimit:   newLimiter(5, 10*time.Minute),
+		lookupLimit: newLimiter(30, time.Minute),
+		views:       newViewTickets(),
+		enrolling:   newPendingSecrets(),
+	}
+	s.tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html"))
 	s.routes()
 	return s
 }
 
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	s.mux = http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	m.HandleFunc("GET /static/policy.css", func(w http.ResponseWriter, r *http.Request) {
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	pub := func(method, pattern string, h http.HandlerFunc) {
+		s.handle(route{method: method, pattern: pattern, access: accessPublic, h: func(w http.ResponseWriter, r *http.Request, _ *call) { h(w, r) }})
+	}
+	pub("GET", "/static/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+	pub("GET", "/static/policy.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Write([]byte(publish.Stylesheet))
 	})
-	m.HandleFunc("GET /{$}", s.handleIndex)
-	m.HandleFunc("GET /policy", s.handlePolicy)
-	m.HandleFunc("GET /policy/{version}", s.handlePolicy)
-	m.HandleFunc("GET /policy/diff", s.handleDiff)
-	m.HandleFunc("GET /signage/{site}", s.handleSignage)
-	m.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+	pub("GET", "/{$}", s.handleIndex)
+	pub("GET", "/policy", s.handlePolicy)
+	pub("GET", "/policy/{version}", s.handlePolicy)
+	pub("GET", "/policy/diff", s.handleDiff)
+	pub("GET", "/signage/{site}", s.handleSignage)
+	pub("GET", "/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, custodian.Errorf(custodian.ENOTFOUND, "%s 페이지가 없습니다", "there is no page %s", r.URL.Path))
 	})
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	pub("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	s.mux = m
+	s.consoleRoutes()
 }
 
 // ServeHTTP serves a request with the security headers every response carries.
@@ -84,6 +101,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.Console != nil && s.Console.Secure {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -94,12 +115,19 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	if err != nil {
 		return custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %v", "cannot listen on %s: %v", addr, err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		TLSConfig: s.TLS, MaxHeaderBytes: 64 << 10}
 	if ready != nil {
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if s.TLS != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -124,10 +152,22 @@ type page struct {
 	OrgName string
 	Path    string
 	Data    any
+	CSRF    string
+	User    *custodian.Account
+	Menu    []menuItem
+	Now     time.Time
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
-	p := page{Lang: lang(r), Title: title, Path: r.URL.Path, Data: data}
+	s.renderFor(w, r, &call{s: s, lang: lang(r)}, status, name, title, data)
+}
+
+func (s *Server) renderFor(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) {
+	p := page{Lang: c.lang, Title: title, Path: r.URL.Path, Data: data, CSRF: c.csrf, Now: c.now}
+	if c.acct != nil {
+		p.User = c.acct
+		p.Menu = c.menu()
+	}
 	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
 		p.OrgName = reg.Organisation.Name
 	}
@@ -144,29 +184,30 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // fail shows err as a page with the status its code maps to.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	switch custodian.ErrorCode(err) {
-	case custodian.EINVALID:
-		status = http.StatusBadRequest
-	case custodian.ENOTFOUND:
-		status = http.StatusNotFound
-	case custodian.ECONFLICT:
-		status = http.StatusConflict
-	case custodian.EUNAUTHORIZED:
-		status = http.StatusForbidden
+	s.failPage(w, r, &call{s: s, lang: lang(r)}, err, false)
+}
+
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, c *call, err error, unauth bool) {
+	status := httpStatus(err)
+	if unauth {
+		status = http.StatusUnauthorized
 	}
 	msg := "내부 오류가 발생했습니다 (internal error)"
 	var ce *custodian.Error
+	var ve *custodian.ValidationError
 	if errors.As(err, &ce) {
 		msg = ce.Ko
-		if lang(r) == "en" {
+		if c.lang == "en" {
 			msg = ce.En
 		}
+	} else if errors.As(err, &ve) {
+		status = http.StatusBadRequest
+		msg = ve.Error()
 	}
 	if status == http.StatusInternalServerError {
 		s.Logger.Error("request failed", "path", r.URL.Path, "err", err)
 	}
-	s.render(w, r, status, "error.html", strconv.Itoa(status), msg)
+	s.renderFor(w, r, c, status, "error.html", strconv.Itoa(status), msg)
 }
 
 func (s *Server) today() custodian.Date { return custodian.DateOf(s.Now()) }
@@ -394,7 +435,3 @@ func (s *Server) handleSignage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.Write(b)
 }
-
-// Handle adds a route served beside the portal's (e.g. GET /metrics), with the same
-// security headers.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }

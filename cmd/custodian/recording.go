@@ -39,6 +39,7 @@ type recordOptions struct {
 	segment time.Duration
 	timeout time.Duration
 	reload  time.Duration
+	web     *webFlags // serve's TLS and metrics flags (nil for the demo's defaults)
 }
 
 func (a *app) recordFlags(fs *flag.FlagSet) *recordOptions {

@@ -147,6 +147,11 @@ func cmdImport(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !meta.Unchanged {
+		if err := a.syncPeople(ctx, db, r); err != nil {
+			return err
+		}
+	}
 	for _, s := range secrets {
 		if err := f.v.SetCameraSecret(ctx, s.camera, s.user, s.password); err != nil {
 			return err

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"custodian"
+	"custodian/accounts"
+	"custodian/auth"
 	"custodian/datadir"
 	"custodian/examples"
 	"custodian/publish"
@@ -28,9 +33,11 @@ func cmdServe(a *app, ctx context.Context, args []string) error {
 	every := fs.Duration("retention-every", time.Hour, "보관기간 만료 영상 파기 주기 (how often expired footage is destroyed)")
 	rec := a.recordFlags(fs)
 	logDays := fs.Int("log-retention-days", 730, "접근 기록 보존 일수, 730일(2년) 이상 (days the access log is kept; at least 730)")
+	web := a.webFlags(fs)
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
+	rec.web = web
 	if *logDays < 730 {
 		return a.usagef("--log-retention-days는 730(2년) 이상이어야 합니다", "--log-retention-days must be at least 730 (two years)")
 	}
@@ -62,9 +69,26 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	s := web.New(f.db, f.db)
 	s.Now = a.now
 	s.Logger = ops
+	d, err := datadir.Open(a.dataPath)
+	if err != nil {
+		return err
+	}
+	m, err := newManager(d, f.db, a.now)
+	if err != nil {
+		return err
+	}
+	m.Log = f.log
+	s.Console = &web.Console{Accounts: m, Requests: f.db, Vault: f.v, Log: f.log, LogDir: d.File(auditDir)}
+	if err := a.setupTLS(s, d, rec.web, listen); err != nil {
+		return err
+	}
 	if rec.on {
 		r := a.newRecorder(f, rec, ops)
-		s.Handle("GET /metrics", r.MetricsHandler())
+		s.Console.Status = r.Status
+		s.Console.Metrics = r.MetricsHandler()
+		if rec.web != nil && rec.web.metricsListen != "" {
+			go a.serveMetrics(ctx, rec.web.metricsListen, s.Console.Metrics, ops)
+		}
 		done := make(chan struct{})
 		defer func() { <-done }() // the segments being written are committed before exit
 		go func() {
@@ -72,10 +96,14 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 			r.Run(ctx)
 		}()
 	}
+	scheme := "http"
+	if s.TLS != nil {
+		scheme = "https"
+	}
 	return s.ListenAndServe(ctx, listen, func(addr net.Addr) {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
-			fmt.Sprintf("http://%s/ 에서 서비스합니다 (Ctrl-C로 종료)", addr),
-			fmt.Sprintf("serving on http://%s/ (Ctrl-C to stop)", addr)))
+			fmt.Sprintf("%s://%s/ 에서 서비스합니다 (콘솔: /console, Ctrl-C로 종료)", scheme, addr),
+			fmt.Sprintf("serving on %s://%s/ (console: /console; Ctrl-C to stop)", scheme, addr)))
 	})
 }
 
@@ -160,6 +188,9 @@ func cmdDemo(a *app, ctx context.Context, args []string) error {
 		err = a.demoCameras(ctx, db, *cams, *camListen)
 	}
 	db.Close()
+	if err == nil {
+		err = a.demoAccounts(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -268,4 +299,139 @@ func (a *app) demoCameras(ctx context.Context, db *sqlite.DB, n int, listen stri
 	}
 	_, err = db.SaveRegistry(ctx, reg, "demo: 모의 카메라 녹화 (simulated cameras recorded)")
 	return err
+}
+
+// webFlags are the web server's TLS and metrics options.
+type webFlags struct {
+	cert, key     string
+	selfSigned    bool
+	metricsListen string
+}
+
+func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
+	w := &webFlags{}
+	fs.StringVar(&w.cert, "tls-cert", "", "TLS 인증서 PEM 파일 (TLS certificate file)")
+	fs.StringVar(&w.key, "tls-key", "", "TLS 개인 키 PEM 파일 (TLS private key file)")
+	fs.BoolVar(&w.selfSigned, "tls-self-signed", false, "자체 서명 인증서를 만들어 HTTPS로 서비스 (serve HTTPS with a self-signed certificate made on first run)")
+	fs.StringVar(&w.metricsListen, "metrics-listen", "", "로그인 없이 /metrics만 서비스할 주소, 예: 127.0.0.1:9464 (serve only /metrics without login here)")
+	return w
+}
+
+// setupTLS configures HTTPS from the flags. Serving plain HTTP beyond loopback is allowed
+// (behind a TLS proxy) but warned about.
+func (a *app) setupTLS(s *web.Server, d *datadir.Dir, w *webFlags, listen string) error {
+	if w == nil {
+		return nil
+	}
+	switch {
+	case (w.cert == "") != (w.key == ""):
+		return a.usagef("--tls-cert와 --tls-key는 함께 주어야 합니다", "--tls-cert and --tls-key go together")
+	case w.cert != "" && w.selfSigned:
+		return a.usagef("--tls-self-signed는 --tls-cert와 함께 쓸 수 없습니다", "--tls-self-signed cannot be combined with --tls-cert")
+	case w.cert != "":
+		cfg, err := web.LoadTLS(w.cert, w.key)
+		if err != nil {
+			return err
+		}
+		s.TLS = cfg
+	case w.selfSigned:
+		host, _, _ := net.SplitHostPort(listen)
+		cert, key, err := web.SelfSigned(d.File("tls"), []string{host})
+		if err != nil {
+			return err
+		}
+		cfg, err := web.LoadTLS(cert, key)
+		if err != nil {
+			return err
+		}
+		s.TLS = cfg
+		fmt.Fprintln(a.stderr, a.msg("자체 서명 인증서를 씁니다: "+cert+" (운영에는 정식 인증서를 쓰십시오)", "using a self-signed certificate: "+cert+" (use a real one in production)"))
+	default:
+		if host, _, err := net.SplitHostPort(listen); err == nil {
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				fmt.Fprintln(a.stderr, a.msg("경고: TLS 없이 루프백 밖에서 서비스합니다. --tls-cert/--tls-key 또는 TLS 프록시를 쓰십시오",
+					"warning: serving beyond loopback without TLS; use --tls-cert/--tls-key or a TLS proxy"))
+			}
+		}
+		return nil
+	}
+	s.Console.Secure = true
+	return nil
+}
+
+// serveMetrics serves /metrics alone, without login, for a Prometheus on the same host.
+func (a *app) serveMetrics(ctx context.Context, addr string, h http.Handler, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.ListenAndServe(); err != nil && ctx.Err() == nil {
+		log.Error("metrics listener", "addr", addr, "err", err)
+	}
+}
+
+// DemoPassword is the demo accounts' password (a demo only: never use it elsewhere).
+const DemoPassword = "Demo-Custodian-2026"
+
+// demoAccounts creates the demo's accounts on a fresh demo and prints how to log in: a
+// chief and an operator (who see footage, so their OTP secrets are printed and written to
+// demo-accounts.txt in the data directory), an auditor and an administrator.
+func (a *app) demoAccounts(ctx context.Context) error {
+	env, err := a.openAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.f()
+	path := filepath.Join(a.dataPath, "demo-accounts.txt")
+	if as, err := env.db.Accounts(ctx); err != nil {
+		return err
+	} else if len(as) > 0 {
+		fmt.Fprintln(a.stdout, a.msg("데모 계정: "+path, "demo accounts: "+path))
+		return nil
+	}
+	reg, _, err := env.db.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	site := ""
+	for _, st := range reg.Sites {
+		if len(st.CameraGroups) > 0 {
+			site = st.ID
+			break
+		}
+	}
+	type demo struct {
+		user, name, role string
+		all, totp        bool
+	}
+	demos := []demo{
+		{"chief", "총괄 김책임", "chief", true, true},
+		{"operator", "관제 이운영", "access_holder", false, true},
+		{"auditor", "감사 박점검", "auditor", true, false},
+		{"admin", "시스템 최관리", "admin", true, false},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n# password / 비밀번호: %s\n", a.msg("데모 계정 (데모 전용)", "demo accounts (demo only)"), DemoPassword)
+	for _, d := range demos {
+		g := custodian.AccountGrant{Role: d.role, All: d.all}
+		if !d.all {
+			g.Sites = []string{site}
+		}
+		acct, secret, err := env.m.Create(ctx, accounts.NewAccount{Username: d.user, Name: d.name, Password: DemoPassword, TOTP: d.totp, Grants: []custodian.AccountGrant{g}}, "demo", "cli")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%-9s %-14s", acct.Username, d.role)
+		if secret != "" {
+			fmt.Fprintf(&b, " OTP %s  %s", secret, auth.TOTPURI(reg.Organisation.Name, acct.Username, secret))
+		}
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, b.String())
+	fmt.Fprintln(a.stdout, a.msg("OTP가 있는 계정은 인증 앱에 위 비밀을 등록하거나 `custodian totp-code SECRET`으로 코드를 얻으십시오 (데모 전용).",
+		"for accounts with OTP, add the secret to an authenticator app, or get a code with `custodian totp-code SECRET` (demo only)."))
+	return nil
 }

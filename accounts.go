@@ -1,0 +1,244 @@
+package custodian
+
+import (
+	"context"
+	"time"
+)
+
+// Account is a login to the console (docs/PERMISSIONS.md). An account may be linked to a
+// person of the registry (Person): disabling that person's accounts ends their sessions at
+// once (a transfer or a retirement).
+type Account struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`             // display name, shown in the watermark and the access log
+	Person   string `json:"person,omitempty"` // registry person ID; "" when not linked
+	Email    string `json:"email,omitempty"`
+	// PasswordHash is the argon2id hash in PHC form (auth.HashPassword); never sent out.
+	PasswordHash string    `json:"-"`
+	PasswordSet  time.Time `json:"password_set"`
+	// TOTPSecret is the sealed TOTP secret (nil until enrolled); TOTPStep is the last
+	// time step accepted (a code is never accepted twice).
+	TOTPSecret []byte    `json:"-"`
+	TOTPStep   int64     `json:"-"`
+	Enrolled   bool      `json:"totp_enrolled"` // derived: TOTPSecret != nil
+	Created    time.Time `json:"created"`
+	CreatedBy  string    `json:"created_by,omitempty"`
+	// Disabled is when the account was disabled (zero: active), with why and by whom.
+	Disabled       time.Time `json:"disabled,omitzero"`
+	DisabledReason string    `json:"disabled_reason,omitempty"`
+	DisabledBy     string    `json:"disabled_by,omitempty"`
+	// FailedLogins counts failures since the last success; LockedUntil is set when they
+	// reach the lockout threshold.
+	FailedLogins int       `json:"failed_logins"`
+	LockedUntil  time.Time `json:"locked_until,omitzero"`
+	LastLogin    time.Time `json:"last_login,omitzero"`
+	// Lang is the console language the account prefers: "ko" (default) or "en".
+	Lang   string         `json:"lang,omitempty"`
+	Grants []AccountGrant `json:"grants"`
+}
+
+// Active reports whether the account may log in at all.
+func (a *Account) Active() bool { return a.Disabled.IsZero() }
+
+// AccountGrant is a role given to an account over a scope (auth.Grant is the decision
+// form). Grants are kept when they end, for the record: Revoked is set instead.
+type AccountGrant struct {
+	ID      int64  `json:"id"`
+	Account int64  `json:"account"`
+	Role    string `json:"role"`
+	// All: the whole organisation; otherwise Sites (each with the sites below it) and
+	// Cameras (camera or camera group IDs).
+	All     bool     `json:"all,omitempty"`
+	Sites   []string `json:"sites,omitempty"`
+	Cameras []string `json:"cameras,omitempty"`
+	// Until ends the grant (an agency's agreement end date, a temporary assignment).
+	Until time.Time `json:"until,omitzero"`
+	// Agreement is the registry agreement an agency grant comes from.
+	Agreement string    `json:"agreement,omitempty"`
+	Created   time.Time `json:"created"`
+	By        string    `json:"by,omitempty"`
+	Revoked   time.Time `json:"revoked,omitzero"`
+	RevokedBy string    `json:"revoked_by,omitempty"`
+}
+
+// Deputy is the assignment of a deputy (부): while it runs, the deputy acts with the
+// primary's grants as well as its own.
+type Deputy struct {
+	ID      int64     `json:"id"`
+	Deputy  int64     `json:"deputy"`
+	Primary int64     `json:"primary"`
+	From    time.Time `json:"from"`
+	Until   time.Time `json:"until,omitzero"` // zero: until ended
+	Reason  string    `json:"reason,omitempty"`
+	By      string    `json:"by,omitempty"`
+	Ended   time.Time `json:"ended,omitzero"`
+	EndedBy string    `json:"ended_by,omitempty"`
+}
+
+// ActiveAt reports whether the assignment applies at t.
+func (d *Deputy) ActiveAt(t time.Time) bool {
+	return !t.Before(d.From) && (d.Until.IsZero() || t.Before(d.Until)) && (d.Ended.IsZero() || t.Before(d.Ended))
+}
+
+// Session is a console login. Its ID is the SHA-256 (hex) of the cookie's token: the
+// token itself is never stored.
+type Session struct {
+	ID      string    `json:"-"`
+	Account int64     `json:"account"`
+	Created time.Time `json:"created"`
+	Seen    time.Time `json:"seen"`
+	// Expires is the idle expiry (pushed forward as the session is used, never past
+	// Created + the absolute lifetime).
+	Expires time.Time `json:"expires"`
+	// SecondFactor is set once the TOTP code has been accepted. A session without it can
+	// only finish logging in.
+	SecondFactor bool      `json:"second_factor"`
+	CSRF         string    `json:"-"` // the CSRF token bound to the session
+	Address      string    `json:"address"`
+	UserAgent    string    `json:"user_agent"`
+	Ended        time.Time `json:"ended,omitzero"`
+	EndReason    string    `json:"end_reason,omitempty"`
+}
+
+// Kinds of data-subject requests (PIPA Art. 35, 36; the decree's form 별지 제2호).
+const (
+	RequestView      = "view"      // 열람
+	RequestExistence = "existence" // 존재확인
+	RequestDeletion  = "deletion"  // 삭제
+)
+
+// RequestKindNames maps a request kind to Korean and English.
+var RequestKindNames = map[string][2]string{
+	RequestView:      {"열람", "viewing"},
+	RequestExistence: {"존재확인", "confirmation of existence"},
+	RequestDeletion:  {"삭제", "deletion"},
+}
+
+// Request statuses.
+const (
+	RequestReceived  = "received"  // 접수
+	RequestReviewing = "reviewing" // 검토 중
+	RequestDecided   = "decided"   // 결정 (see Decision)
+	RequestClosed    = "closed"    // 종결
+	RequestWithdrawn = "withdrawn" // 취하
+)
+
+// RequestStatusNames maps a status to Korean and English.
+var RequestStatusNames = map[string][2]string{
+	RequestReceived:  {"접수", "received"},
+	RequestReviewing: {"검토 중", "under review"},
+	RequestDecided:   {"결정", "decided"},
+	RequestClosed:    {"종결", "closed"},
+	RequestWithdrawn: {"취하", "withdrawn"},
+}
+
+// RequestDeadlineDays is the days within which a request is answered (PIPA decree Art. 41(4):
+// 10 days).
+const RequestDeadlineDays = 10
+
+// SubjectRequest is a data subject's request about footage of themselves (열람·존재확인·
+// 삭제), filed on the portal or entered at the desk.
+type SubjectRequest struct {
+	ID   int64  `json:"id"`
+	Code string `json:"code"` // the tracking code given to the requester
+	Kind string `json:"kind"`
+	// Who asks: name and a contact (phone or e-mail).
+	Name    string `json:"name"`
+	Contact string `json:"contact"`
+	// The footage: a period and a place or a camera.
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Place  string    `json:"place,omitempty"`
+	Camera string    `json:"camera,omitempty"`
+	// Purpose is why the requester asks (열람 목적 / 삭제 사유).
+	Purpose string `json:"purpose"`
+	// Relationship is the filer's relation to the data subject when filed for someone
+	// else (대리인); "" when filed by the subject.
+	Relationship string    `json:"relationship,omitempty"`
+	Channel      string    `json:"channel"` // "portal" or "desk"
+	Filed        time.Time `json:"filed"`
+	Due          Date      `json:"due"` // Filed + RequestDeadlineDays
+	Status       string    `json:"status"`
+	Updated      time.Time `json:"updated"`
+	// Decision and its legal ground, once decided (issue: requests).
+	Decision string `json:"decision,omitempty"`
+	Ground   string `json:"ground,omitempty"`
+	Note     string `json:"note,omitempty"` // what the requester is told
+}
+
+// AccountService stores accounts, grants, deputies and sessions.
+type AccountService interface {
+	// CreateAccount stores a new account with its grants and sets the IDs (ECONFLICT when
+	// the username is taken).
+	CreateAccount(ctx context.Context, a *Account) error
+	// Account returns an account with its grants, revoked ones included (ENOTFOUND).
+	Account(ctx context.Context, id int64) (*Account, error)
+	// AccountByUsername returns an account by its username (ENOTFOUND).
+	AccountByUsername(ctx context.Context, username string) (*Account, error)
+	// Accounts lists every account with its grants, by username.
+	Accounts(ctx context.Context) ([]Account, error)
+	// AccountsOfPerson lists the accounts linked to a registry person.
+	AccountsOfPerson(ctx context.Context, person string) ([]Account, error)
+	// SetPassword replaces an account's password hash.
+	SetPassword(ctx context.Context, id int64, hash string, at time.Time) error
+	// SetTOTP stores a sealed TOTP secret (nil removes it) and resets the last step.
+	SetTOTP(ctx context.Context, id int64, sealed []byte) error
+	// UseTOTPStep records that the code of step was accepted, only if step is after the
+	// last accepted one: false means the code was already used (a replay).
+	UseTOTPStep(ctx context.Context, id int64, step int64) (bool, error)
+	// LoginFailed counts a failure; when failures reach lockAfter the account is locked
+	// until at+lockFor. It returns the account's state after the failure.
+	LoginFailed(ctx context.Context, id int64, at time.Time, lockAfter int, lockFor time.Duration) (failures int, lockedUntil time.Time, err error)
+	// LoginSucceeded resets the failures and records the login time.
+	LoginSucceeded(ctx context.Context, id int64, at time.Time) error
+	// DisableAccount disables an account and ends all its sessions in one transaction;
+	// it returns how many sessions were ended. Disabling a disabled account is ECONFLICT.
+	DisableAccount(ctx context.Context, id int64, at time.Time, reason, by string) (int, error)
+	// EnableAccount re-enables a disabled account (failures and lock reset).
+	EnableAccount(ctx context.Context, id int64, by string) error
+	// SetLang stores the console language an account prefers.
+	SetLang(ctx context.Context, id int64, lang string) error
+
+	// AddGrant adds a grant to an account and sets its ID.
+	AddGrant(ctx context.Context, g *AccountGrant) error
+	// RevokeGrant ends a grant (kept for the record; ENOTFOUND, ECONFLICT if already revoked).
+	RevokeGrant(ctx context.Context, id int64, at time.Time, by string) error
+
+	// AssignDeputy stores a deputy assignment and sets its ID.
+	AssignDeputy(ctx context.Context, d *Deputy) error
+	// EndDeputy ends an assignment.
+	EndDeputy(ctx context.Context, id int64, at time.Time, by string) error
+	// Deputies lists the assignments where the account is the deputy (all: ended ones too).
+	Deputies(ctx context.Context, deputy int64, all bool) ([]Deputy, error)
+	// AllDeputies lists every assignment, newest first.
+	AllDeputies(ctx context.Context) ([]Deputy, error)
+
+	// CreateSession stores a new session.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns a session by ID, ended or not (ENOTFOUND).
+	Session(ctx context.Context, id string) (*Session, error)
+	// TouchSession records use of a session: seen time and new idle expiry.
+	TouchSession(ctx context.Context, id string, seen, expires time.Time) error
+	// PassSecondFactor marks a session as having passed TOTP.
+	PassSecondFactor(ctx context.Context, id string) error
+	// EndSession ends one session (logout, expiry).
+	EndSession(ctx context.Context, id string, at time.Time, reason string) error
+	// EndSessions ends every open session of an account; it returns how many.
+	EndSessions(ctx context.Context, account int64, at time.Time, reason string) (int, error)
+	// Sessions lists an account's open sessions.
+	Sessions(ctx context.Context, account int64) ([]Session, error)
+}
+
+// RequestService stores data-subject requests.
+type RequestService interface {
+	// CreateRequest stores a request, setting its ID (Code must be set and unique:
+	// ECONFLICT otherwise).
+	CreateRequest(ctx context.Context, r *SubjectRequest) error
+	// RequestByCode returns a request by its tracking code (ENOTFOUND).
+	RequestByCode(ctx context.Context, code string) (*SubjectRequest, error)
+	// Request returns a request by ID (ENOTFOUND).
+	Request(ctx context.Context, id int64) (*SubjectRequest, error)
+	// Requests lists requests, newest first; open: only those not closed or withdrawn.
+	Requests(ctx context.Context, open bool) ([]SubjectRequest, error)
+}
