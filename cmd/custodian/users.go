@@ -258,21 +258,14 @@ func cmdUsersDisable(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	n, err := env.m.Disable(ctx, acct, *reason, a.cliActor(), "cli")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, a.msg(fmt.Sprintf("계정 %s를 비활성화했습니다 (세션 %d개 종료).", acct.Username, n), fmt.Sprintf("disabled account %s (%d sessions ended).", acct.Username, n)))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		n, err := env.m.Disable(ctx, acct, *reason, a.cliActor(), "cli")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, a.msg(fmt.Sprintf("계정 %s를 비활성화했습니다 (세션 %d개 종료).", acct.Username, n), fmt.Sprintf("disabled account %s (%d sessions ended).", acct.Username, n)))
+		return nil
+	})
 }
 
 func cmdUsersEnable(a *app, ctx context.Context, args []string) error {
@@ -281,20 +274,13 @@ func cmdUsersEnable(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if err := env.m.Enable(ctx, acct, a.cliActor(), "cli"); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, a.msg("계정 "+acct.Username+"를 다시 쓸 수 있습니다.", "account "+acct.Username+" is enabled."))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		if err := env.m.Enable(ctx, acct, a.cliActor(), "cli"); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, a.msg("계정 "+acct.Username+"를 다시 쓸 수 있습니다.", "account "+acct.Username+" is enabled."))
+		return nil
+	})
 }
 
 func cmdUsersGrant(a *app, ctx context.Context, args []string) error {
@@ -308,21 +294,14 @@ func cmdUsersGrant(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	ng, err := env.m.Grant(ctx, acct, g, a.cliActor(), "cli")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "#%d %s\n", ng.ID, accounts.GrantText(*ng))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		ng, err := env.m.Grant(ctx, acct, g, a.cliActor(), "cli")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "#%d %s\n", ng.ID, accounts.GrantText(*ng))
+		return nil
+	})
 }
 
 func cmdUsersRevoke(a *app, ctx context.Context, args []string) error {
@@ -335,20 +314,13 @@ func cmdUsersRevoke(a *app, ctx context.Context, args []string) error {
 	if _, err := fmt.Sscan(strings.TrimPrefix(pos[1], "#"), &id); err != nil || id <= 0 {
 		return a.usagef("권한 번호 %q가 올바르지 않습니다", "grant ID %q is not valid", pos[1])
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if err := env.m.Revoke(ctx, acct, id, a.cliActor(), "cli"); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, a.msg("권한을 회수했습니다.", "grant revoked."))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		if err := env.m.Revoke(ctx, acct, id, a.cliActor(), "cli"); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, a.msg("권한을 회수했습니다.", "grant revoked."))
+		return nil
+	})
 }
 
 func cmdUsersDeputy(a *app, ctx context.Context, args []string) error {
@@ -410,20 +382,13 @@ func cmdUsersResetTOTP(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if err := env.m.ResetTOTP(ctx, acct, a.cliActor(), "cli"); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, a.msg("OTP를 초기화했습니다. 다음 로그인 때 다시 등록합니다.", "OTP reset: the user enrols again at next login."))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		if err := env.m.ResetTOTP(ctx, acct, a.cliActor(), "cli"); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, a.msg("OTP를 초기화했습니다. 다음 로그인 때 다시 등록합니다.", "OTP reset: the user enrols again at next login."))
+		return nil
+	})
 }
 
 func cmdUsersPassword(a *app, ctx context.Context, args []string) error {
@@ -440,20 +405,13 @@ func cmdUsersPassword(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := a.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.f()
-	acct, err := env.account(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if err := env.m.SetPassword(ctx, acct, password, "", a.cliActor(), "cli"); err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, a.msg("비밀번호를 바꾸고 세션을 끝냈습니다.", "password set; sessions ended."))
-	return nil
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		if err := env.m.SetPassword(ctx, acct, password, "", a.cliActor(), "cli"); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, a.msg("비밀번호를 바꾸고 세션을 끝냈습니다.", "password set; sessions ended."))
+		return nil
+	})
 }
 
 func cmdPeopleDisable(a *app, ctx context.Context, args []string) error {
@@ -525,4 +483,18 @@ func cmdTOTPCode(a *app, ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(a.stdout, code)
 	return nil
+}
+
+// withAccount opens the account store and runs fn on the account named username.
+func (a *app) withAccount(ctx context.Context, username string, fn func(env *accountsEnv, acct *custodian.Account) error) error {
+	env, err := a.openAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.f()
+	acct, err := env.account(ctx, username)
+	if err != nil {
+		return err
+	}
+	return fn(env, acct)
 }
