@@ -1,6 +1,10 @@
 package fmp4
 
 import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+
 	"custodian"
 )
 
@@ -16,6 +20,9 @@ type Init struct {
 	Codec     string // sample entry: "avc1", "avc3" (H.264), "hvc1", "hev1" (H.265)
 	Width     uint16 // from the visual sample entry, in pixels
 	Height    uint16
+	// Config is the decoder configuration record (the payload of avcC or hvcC; nil if
+	// the sample entry has none). It is a slice of Raw.
+	Config []byte
 
 	movieTimescale uint32 // mvhd: units of edit list durations
 	trex           trex   // moov/mvex/trex of the track: sample defaults
@@ -45,6 +52,7 @@ type track struct {
 	codec     string
 	width     uint16
 	height    uint16
+	config    []byte
 	kids      []child
 }
 
@@ -186,7 +194,7 @@ func parseMoov(moov child) (*Init, *initLayout, error) {
 			"mvex 상자가 없습니다: 조각난(fragmented) MP4가 아닙니다",
 			"there is no mvex box: not a fragmented MP4")
 	}
-	in.TrackID, in.Timescale, in.Codec = t.id, t.timescale, t.codec
+	in.TrackID, in.Timescale, in.Codec, in.Config = t.id, t.timescale, t.codec, t.config
 	in.Width, in.Height = t.width, t.height
 	in.trex = trexes[t.id]
 	return in, &initLayout{moov: moov, trak: trakBox[0], kids: t.kids}, nil
@@ -265,6 +273,21 @@ func parseTrak(trak child) (track, error) {
 			if codecs[t.codec] && e.err != nil {
 				return e.err
 			}
+			// horizresolution(4) vertresolution(4) reserved(4) frame_count(2)
+			// compressorname(32) depth(2) pre_defined(2), then the entry's boxes.
+			e.skip(50)
+			if codecs[t.codec] && e.err == nil {
+				boxes := e.b[e.i:]
+				boff := h.off + int64(h.hlen+e.i)
+				// A malformed box after the configuration is the decoder's concern,
+				// not the container's: only the configuration record is looked for.
+				children(boxes, boff, e.path, func(k child) error {
+					if k.typ == "avcC" || k.typ == "hvcC" {
+						t.config = k.data
+					}
+					return nil
+				})
+			}
 			stsd = true
 		}
 		return nil
@@ -290,4 +313,47 @@ func parseTrak(trak child) (track, error) {
 		return t, nil
 	}
 	return t, errorf("moov/trak/"+missing, trak.off, "상자가 없습니다", "the box is missing")
+}
+
+// MIMECodec returns the track's codec as RFC 6381 writes it in a MIME type's codecs
+// parameter (what Media Source Extensions need): "avc1.640028" from avcC's profile,
+// compatibility and level; "hvc1.1.6.L93.B0" from hvcC's profile space, profile,
+// compatibility flags, tier, level and constraint flags (ISO/IEC 14496-15, Annex E). It is
+// refused when the configuration record is missing or too short.
+func (in *Init) MIMECodec() (string, error) {
+	return MIMECodec(in.Codec, in.Config)
+}
+
+// MIMECodec returns the RFC 6381 codec string of the sample entry codec ("avc1", "avc3",
+// "hvc1", "hev1") with the decoder configuration record cfg (avcC or hvcC payload).
+func MIMECodec(codec string, cfg []byte) (string, error) {
+	switch codec {
+	case "avc1", "avc3":
+		if len(cfg) < 4 {
+			return "", custodian.Errorf(custodian.EINVALID, "avcC가 너무 짧습니다 (%d바이트)", "avcC is too short (%d bytes)", len(cfg))
+		}
+		return fmt.Sprintf("%s.%02x%02x%02x", codec, cfg[1], cfg[2], cfg[3]), nil
+	case "hvc1", "hev1":
+		if len(cfg) < 13 {
+			return "", custodian.Errorf(custodian.EINVALID, "hvcC가 너무 짧습니다 (%d바이트)", "hvcC is too short (%d bytes)", len(cfg))
+		}
+		space := []string{"", "A", "B", "C"}[cfg[1]>>6]
+		tier := "L"
+		if cfg[1]&0x20 != 0 {
+			tier = "H"
+		}
+		profile := cfg[1] & 0x1f
+		compat := bits.Reverse32(binary.BigEndian.Uint32(cfg[2:6]))
+		s := fmt.Sprintf("%s.%s%d.%X.%s%d", codec, space, profile, compat, tier, cfg[12])
+		cons := cfg[6:12]
+		n := len(cons)
+		for n > 0 && cons[n-1] == 0 {
+			n--
+		}
+		for _, b := range cons[:n] {
+			s += fmt.Sprintf(".%X", b)
+		}
+		return s, nil
+	}
+	return "", custodian.Errorf(custodian.EINVALID, "지원하지 않는 코덱입니다 (%q)", "unsupported codec %q", codec)
 }

@@ -326,3 +326,51 @@ func (f *FragmentBuilder) WriteTo(w io.Writer, seq uint32, origin, end int64) (i
 	n, err = w.Write(f.mdat)
 	return total + int64(n), err
 }
+
+// AppendFrame appends to dst a fragment (moof + mdat) of the one frame made of nalus
+// (without start codes), with an explicit decode time: live streaming, where a frame is
+// sent as soon as its decode time is known rather than with its group of pictures.
+// dts is the decode time (in the track's timescale, from the stream's origin), dur the
+// time to the next frame's decode time, and cto the composition offset (presentation
+// time minus decode time; negative with B-frames, written in trun version 1).
+func AppendFrame(dst []byte, seq uint32, dts uint64, dur uint32, cto int32, key bool, nalus [][]byte) []byte {
+	size := 0
+	for _, u := range nalus {
+		size += 4 + len(u)
+	}
+	m := &builder{b: dst}
+	moof := m.start("moof")
+	mfhd := m.startFull("mfhd", 0, 0)
+	m.u32(seq)
+	m.end(mfhd)
+	traf := m.start("traf")
+	tfhd := m.startFull("tfhd", 0, tfhdDefaultBaseIsMoof)
+	m.u32(MuxTrackID)
+	m.end(tfhd)
+	tfdt := m.startFull("tfdt", 1, 0)
+	m.u64(dts)
+	m.end(tfdt)
+	trun := m.startFull("trun", 1, trunDataOffset|trunDuration|trunSize|trunFlags|trunComposition)
+	m.u32(1)
+	offAt := len(m.b)
+	m.u32(0) // data_offset, filled in below
+	m.u32(dur)
+	m.u32(uint32(size))
+	if key {
+		m.u32(flagsSync)
+	} else {
+		m.u32(flagsNonSync)
+	}
+	m.u32(uint32(cto))
+	m.end(trun)
+	m.end(traf)
+	m.end(moof)
+	hdr := mdatHeader(uint64(size))
+	putU32(m.b, offAt, uint32(len(m.b)-moof+len(hdr)))
+	m.b = append(m.b, hdr...)
+	for _, u := range nalus {
+		m.b = binary.BigEndian.AppendUint32(m.b, uint32(len(u)))
+		m.b = append(m.b, u...)
+	}
+	return m.b
+}

@@ -207,3 +207,67 @@ func TestMuxInitRefuses(t *testing.T) {
 		t.Errorf("empty WriteTo: %d %v", n, err)
 	}
 }
+
+// TestMIMECodec checks the RFC 6381 strings against known records, and the init segments
+// that MuxInit writes and Parse reads back carry their configuration.
+func TestMIMECodec(t *testing.T) {
+	for _, tc := range []struct {
+		codec string
+		cfg   []byte
+		want  string
+	}{
+		{"avc1", []byte{1, 0x64, 0x00, 0x28, 0xff}, "avc1.640028"},
+		{"avc3", []byte{1, 0x42, 0xc0, 0x1e, 0xff}, "avc3.42c01e"},
+		// Main profile (1), compatible with 1 and 2, level 3.1 (93), progressive source.
+		{"hvc1", []byte{1, 0x01, 0x60, 0, 0, 0, 0xb0, 0, 0, 0, 0, 0, 93, 0xf0}, "hvc1.1.6.L93.B0"},
+		// Main 10 (2), high tier, level 5.1 (153), two constraint bytes.
+		{"hev1", []byte{1, 0x22, 0x20, 0, 0, 0, 0x90, 0x01, 0, 0, 0, 0, 153, 0xf0}, "hev1.2.4.H153.90.1"},
+	} {
+		got, err := fmp4.MIMECodec(tc.codec, tc.cfg)
+		if err != nil || got != tc.want {
+			t.Errorf("MIMECodec(%s, % x) = %q, %v; want %q", tc.codec, tc.cfg, got, err, tc.want)
+		}
+		init, err := fmp4.MuxInit(fmp4.Track{Codec: tc.codec, Config: tc.cfg, Width: 64, Height: 48, Timescale: 90000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _, err := fmp4.Parse(init)
+		if err != nil || !bytes.Equal(in.Config, tc.cfg) {
+			t.Errorf("%s: Parse gives config % x (%v), want % x", tc.codec, in.Config, err, tc.cfg)
+		}
+	}
+	for _, bad := range []struct {
+		codec string
+		cfg   []byte
+	}{{"avc1", []byte{1, 2}}, {"hvc1", make([]byte, 12)}, {"mp4v", make([]byte, 20)}} {
+		if _, err := fmp4.MIMECodec(bad.codec, bad.cfg); custodian.ErrorCode(err) != custodian.EINVALID {
+			t.Errorf("MIMECodec(%s, %d bytes) = %v, want EINVALID", bad.codec, len(bad.cfg), err)
+		}
+	}
+}
+
+// TestAppendFrame: a one-frame fragment with an explicit decode time and a negative
+// composition offset reads back as written.
+func TestAppendFrame(t *testing.T) {
+	init, err := fmp4.MuxInit(fmp4.Track{Codec: "avc1", Config: []byte{1, 0x64, 0, 0x28, 0xff, 0xe0, 0}, Width: 64, Height: 48, Timescale: 90000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := append([]byte{}, init...)
+	data = fmp4.AppendFrame(data, 1, 0, 9000, 0, true, [][]byte{{0x65, 1, 2, 3}})
+	data = fmp4.AppendFrame(data, 2, 9000, 9000, -9000, false, [][]byte{{0x41, 9}, {0x06, 7, 7}})
+	_, frs, err := fmp4.Parse(data)
+	if err != nil || len(frs) != 2 {
+		t.Fatalf("Parse: %v (%d fragments)", err, len(frs))
+	}
+	if f := frs[0]; !f.Keyframe || f.BaseDecodeTime != 0 || f.Duration != 9000 || f.Samples != 1 || f.Sequence != 1 {
+		t.Errorf("fragment 1: %+v", f)
+	}
+	if f := frs[1]; f.Keyframe || f.BaseDecodeTime != 9000 || f.Duration != 9000 || f.PresentationOffset != -9000 || f.Sequence != 2 {
+		t.Errorf("fragment 2: %+v", f)
+	}
+	// The sample data is the NAL units with 4-byte lengths.
+	if !bytes.HasSuffix(data, []byte{0, 0, 0, 2, 0x41, 9, 0, 0, 0, 3, 0x06, 7, 7}) {
+		t.Errorf("the last sample's data is wrong: % x", data[len(data)-16:])
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"custodian"
 	"custodian/ffmpeg"
 	"custodian/fmp4"
+	"custodian/live"
 )
 
 // recordFFmpeg records a source through an ffmpeg process (docs/design/recording.md,
@@ -78,6 +79,11 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 		return err
 	}
 	in := rd.Init()
+	var feed *live.Feed
+	if hub := w.r.opt.Live; hub != nil {
+		feed = hub.Open(w.cfg.camera)
+		defer feed.Close()
+	}
 	w.c.add(&w.c.conns, 1)
 	w.c.setFormat(in.Codec, int(in.Width), int(in.Height), false)
 	log.Info("camera connected", "via", "ffmpeg", "codec", in.Codec)
@@ -164,6 +170,9 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 			return err
 		}
 		end = f.End()
+		if feed != nil {
+			feed.Fragment(in, f)
+		}
 		w.c.add(&w.c.bytes, uint64(len(f.Raw)))
 		w.c.add(&w.c.frames, uint64(f.Samples))
 		w.c.videoBytes.Add(uint64(len(f.Raw)))

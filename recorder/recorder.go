@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/live"
 )
 
 // Options configure a Recorder.
@@ -46,6 +47,9 @@ type Options struct {
 	NoJitter bool
 	// MinBackoff and MaxBackoff bound the wait before reconnecting (default 1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
+	// Live, if set, receives the recorded frames for the console's live view: a feed per
+	// camera connection, which costs nothing while nobody watches.
+	Live *live.Hub
 }
 
 // Recorder records every enabled camera of the registry around the clock, each in its own

@@ -6,7 +6,9 @@ package recorder_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ import (
 	"custodian/camsim"
 	"custodian/datadir"
 	"custodian/internal/testmedia"
+	"custodian/live"
 	"custodian/recorder"
 	"custodian/sqlite"
 	"custodian/vault"
@@ -384,12 +387,59 @@ func TestRecordFFmpegSource(t *testing.T) {
 		}}}}},
 	}
 	e.mu.Unlock()
+	// A live viewer of the transcoded camera gets ffmpeg's fragments as they come.
+	hub := live.NewHub()
+	vctx, stopView := context.WithCancel(context.Background())
+	defer stopView()
+	pr, pw := io.Pipe()
+	go func() {
+		hub.Stream(vctx, pw, func() {}, "mjpeg")
+		pw.Close()
+	}()
+	var viewed bytes.Buffer
+	var inits, frags int
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		for {
+			var hdr [5]byte
+			if _, err := io.ReadFull(pr, hdr[:]); err != nil {
+				return
+			}
+			b := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
+			if _, err := io.ReadFull(pr, b); err != nil {
+				return
+			}
+			switch hdr[0] {
+			case live.KindInit:
+				if inits++; inits == 1 {
+					viewed.Write(b[1+int(b[0]):])
+				}
+			case live.KindFragment:
+				if inits == 1 {
+					frags++
+					viewed.Write(b)
+				}
+			}
+		}
+	}()
 	began := time.Now()
-	st := e.record(16*time.Second, recorder.Options{})
+	st := e.record(16*time.Second, recorder.Options{Live: hub})
 	stop := time.Now()
+	stopView()
+	<-read
 	for _, s := range st {
 		if s.State != recorder.StateRecording || s.Kind != custodian.SourceFFmpeg {
 			t.Errorf("status: %+v\n%s", s, e.log)
+		}
+	}
+	if inits != 1 || frags < 3 {
+		t.Errorf("live view of an ffmpeg source: %d inits, %d fragments; want 1 and one per keyframe", inits, frags)
+	} else {
+		clip := filepath.Join(t.TempDir(), "live.mp4")
+		os.WriteFile(clip, viewed.Bytes(), 0o600)
+		if b, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", clip, "-f", "null", "-").CombinedOutput(); err != nil || len(bytes.TrimSpace(b)) > 0 {
+			t.Errorf("the live view does not decode: %v %s", err, b)
 		}
 	}
 	// ffmpeg needs a moment to start and probe: allow 4 s.

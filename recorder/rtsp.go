@@ -95,6 +95,10 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	s := &rtpSession{w: w, p: p, pt: video.PayloadType, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
 	s.seg = newSegmenter(ctx, w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
 	s.seg.jitter = !w.r.opt.NoJitter
+	if hub := w.r.opt.Live; hub != nil {
+		s.seg.live = hub.Open(w.cfg.camera)
+		defer s.seg.live.Close() // after the segment is closed (deferred below)
+	}
 	defer func() {
 		if cerr := s.seg.close(); cerr != nil && err == nil && ctx.Err() == nil {
 			err = cerr
@@ -192,6 +196,9 @@ func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
 		s.w.c.note("jump", "타임스탬프 불연속 / timestamp discontinuity: "+reason)
 		if err := s.seg.close(); err != nil {
 			return err
+		}
+		if s.seg.live != nil {
+			s.seg.live.Discontinuity()
 		}
 		s.tl.anchored = false
 	}

@@ -8,6 +8,7 @@ import (
 
 	"custodian"
 	"custodian/fmp4"
+	"custodian/live"
 	"custodian/vault"
 )
 
@@ -67,6 +68,7 @@ type segmenter struct {
 	segTarget time.Duration
 	tl        *timeline
 	stats     *counters
+	live      *live.Feed // the live view's feed (nil: none)
 
 	init  []byte // the init segment of the current track
 	track fmp4.Track
@@ -134,6 +136,9 @@ func (s *segmenter) add(f frame, init []byte, track fmp4.Track) error {
 	}
 	s.cur.Add(f.nalus, f.pts, f.key)
 	s.lastPTS, s.havePTS = f.pts, true
+	if s.live != nil {
+		s.live.Frame(init, track, f.nalus, f.pts, f.key)
+	}
 	return nil
 }
 

@@ -502,7 +502,7 @@ func (s *Server) timelineOf(ctx context.Context, camera string, from, to time.Ti
 	}
 	total := float64(to.Sub(from))
 	for _, sp := range tl.Spans {
-		tl.Bars = append(tl.Bars, timelineBar{X: 1000 * float64(sp.From.Sub(from)) / total, W: max(1000*float64(sp.To.Sub(sp.From))/total, 0.5), From: sp.From})
+		tl.Bars = append(tl.Bars, timelineBar{X: 1000 * float64(sp.From.Sub(from)) / total, W: max(1000*float64(sp.To.Sub(sp.From))/total, 2), From: sp.From})
 	}
 	for h := from; h.Before(to); h = h.Add(3 * time.Hour) {
 		tl.Hours = append(tl.Hours, timelineBar{X: 1000 * float64(h.Sub(from)) / total, Label: h.In(custodian.KST).Format("15:04"), From: h})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -74,8 +75,26 @@ func (s *Server) mediaLive(w http.ResponseWriter, r *http.Request, c *call) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Time{}) // a live stream outlasts the server's write timeout
-	s.Console.Live.Stream(ctx, w, func() { rc.Flush() }, camera)
+	// A live stream outlasts the server's write timeout; each write instead has
+	// LiveWriteTimeout, and the end of the viewing (rights withdrawn) interrupts a
+	// blocked one.
+	stop := context.AfterFunc(ctx, func() { rc.SetWriteDeadline(time.Now()) })
+	defer stop()
+	s.Console.Live.Stream(ctx, deadlineWriter{w, rc}, func() { rc.Flush() }, camera)
+}
+
+// LiveWriteTimeout bounds one write of a live stream: a viewer that reads nothing for
+// this long is disconnected.
+var LiveWriteTimeout = 30 * time.Second
+
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.rc.SetWriteDeadline(time.Now().Add(LiveWriteTimeout))
+	return d.w.Write(p)
 }
 
 func (s *Server) mediaPlayback(w http.ResponseWriter, r *http.Request, c *call) {

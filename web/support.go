@@ -10,6 +10,7 @@ import (
 
 	"custodian"
 	"custodian/auth"
+	"custodian/recorder"
 )
 
 // limiter is a token bucket per key (a remote address): n requests per period, refilled
@@ -218,6 +219,16 @@ var funcs = template.FuncMap{
 		}
 		return n[0]
 	},
+	"statename": func(lang, st string) string {
+		n, ok := cameraStateNames[st]
+		if !ok {
+			return st
+		}
+		if lang == "en" {
+			return n[1]
+		}
+		return n[0]
+	},
 	"rolename": func(lang, r string) string {
 		n, ok := RoleNames[r]
 		if !ok {
@@ -260,4 +271,13 @@ func (s *Server) SetRateLimits(logins, filings, lookups int) {
 	s.loginLimit = newLimiter(logins, time.Minute)
 	s.formLimit = newLimiter(filings, 10*time.Minute)
 	s.lookupLimit = newLimiter(lookups, time.Minute)
+}
+
+// cameraStateNames are the recorder's camera states in Korean and English.
+var cameraStateNames = map[string][2]string{
+	recorder.StateConnecting: {"연결 중", "connecting"},
+	recorder.StateRecording:  {"녹화 중", "recording"},
+	recorder.StateFailing:    {"장애", "failing"},
+	recorder.StateStopped:    {"중지", "stopped"},
+	"not_recorded":           {"녹화 안 함", "not recorded"},
 }

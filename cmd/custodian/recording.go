@@ -17,6 +17,7 @@ import (
 	"custodian"
 	"custodian/camsim"
 	"custodian/datadir"
+	"custodian/live"
 	"custodian/recorder"
 )
 
@@ -63,7 +64,7 @@ func (o *recordOptions) check(a *app) error {
 	return nil
 }
 
-func (a *app) newRecorder(f *footage, o *recordOptions, ops *slog.Logger) *recorder.Recorder {
+func (a *app) newRecorder(f *footage, o *recordOptions, ops *slog.Logger, hub *live.Hub) *recorder.Recorder {
 	return recorder.New(recorder.Options{
 		Store: recorder.VaultStore{V: f.v},
 		Registry: func(ctx context.Context) (*custodian.Registry, error) {
@@ -76,6 +77,7 @@ func (a *app) newRecorder(f *footage, o *recordOptions, ops *slog.Logger) *recor
 		Reload:     o.reload,
 		StatusFile: filepath.Join(a.dataPath, filepath.FromSlash(StatusFile)),
 		Log:        ops,
+		Live:       hub,
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 	"custodian/auth"
 	"custodian/datadir"
 	"custodian/examples"
+	"custodian/live"
 	"custodian/publish"
 	"custodian/sqlite"
 	"custodian/vault"
@@ -83,7 +84,9 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 		return err
 	}
 	if rec.on {
-		r := a.newRecorder(f, rec, ops)
+		hub := live.NewHub()
+		r := a.newRecorder(f, rec, ops, hub)
+		s.Console.Live = hub
 		s.Console.Status = r.Status
 		s.Console.Metrics = r.MetricsHandler()
 		if rec.web != nil && rec.web.metricsListen != "" {

@@ -91,7 +91,17 @@
     }
     open(start);
   }
+  // The menu: folded on a phone, always open on a wide screen.
+  function menu() {
+    var d = document.querySelector('details.menu');
+    if (!d) return;
+    var wide = window.matchMedia('(min-width: 52rem)');
+    var set = function () { if (wide.matches) d.open = true; };
+    set();
+    if (wide.addEventListener) wide.addEventListener('change', set);
+  }
   document.addEventListener('DOMContentLoaded', function () {
+    menu();
     watermarks();
     setInterval(watermarks, 1000);
     live();
