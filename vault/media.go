@@ -193,23 +193,17 @@ type ClipInfo struct {
 	Codec     string    `json:"codec"`
 }
 
-// clipFragment is a fragment of a segment chosen for a clip, with its place on the clip's
-// timeline.
-type clipFragment struct {
-	seg, index int // which segment, which fragment of it
-	from, to   time.Time
-	keyframe   bool
-	duration   uint64
-	offset     int64 // presentation offset of its first sample
-	base       uint64
-}
-
 // Clip writes one fragmented MP4 of camera's footage in [from, to) to w without re-encoding:
 // the fragments (each starting on a keyframe) that overlap the range, from every segment,
-// on one timeline that starts at zero; gaps in the footage stay gaps. It works in two passes
-// over the segments — their timing, then the writing — holding one segment in memory at a
-// time. Every segment read is authenticated chunk by chunk and checked against its recorded
-// SHA-256. The clip ends before a segment whose video format differs from the first's.
+// on one timeline that starts at zero; gaps in the footage stay gaps. Every segment read is
+// authenticated chunk by chunk and checked against its recorded SHA-256, and at most two
+// are held in memory at a time. The clip ends before a segment whose video format differs
+// from the first's.
+//
+// Only the first and the last segment are read before the first byte is written: they give
+// the clip's start (a keyframe at or before from) and its length. The segments between are
+// read once, as they are written, so the time to the first byte does not grow with the
+// length of the range (docs/BENCHMARKS.md, "The console").
 func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to time.Time) (*ClipInfo, error) {
 	if !to.After(from) {
 		return nil, custodian.Errorf(custodian.EINVALID, "끝(%s)이 시작(%s)보다 뒤여야 합니다", "the end (%s) must be after the start (%s)", to, from)
@@ -222,88 +216,131 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 %s ~ %s 영상이 없습니다", "no footage of camera %s in %s – %s", camera,
 			from.In(custodian.KST).Format(time.DateTime), to.In(custodian.KST).Format(time.DateTime))
 	}
-	read := func(s custodian.Segment) (*fmp4.Init, []*fmp4.Fragment, error) {
+	type parsed struct {
+		in    *fmp4.Init
+		frags []*fmp4.Fragment
+		at    []time.Time // each fragment's start in wall time
+	}
+	read := func(s custodian.Segment) (*parsed, error) {
 		seg, err := v.Open(ctx, s)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		data, err := seg.ReadAll()
 		seg.Close()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		in, frags, err := fmp4.Parse(data)
 		if err != nil {
-			return nil, nil, fmt.Errorf("segment %s: %w", s.ID, err)
+			return nil, fmt.Errorf("segment %s: %w", s.ID, err)
 		}
-		return in, frags, nil
+		p := &parsed{in: in, frags: frags}
+		if len(frags) > 0 {
+			base := frags[0].BaseDecodeTime
+			for _, f := range frags {
+				p.at = append(p.at, s.Start.Add(fragTime(f.BaseDecodeTime-base, in.Timescale)))
+			}
+		}
+		return p, nil
 	}
-	// Pass 1: the timing of every fragment in the range.
-	var init *fmp4.Init
-	var picked []clipFragment
-	used := 0
+	end := func(p *parsed, k int) time.Time {
+		return p.at[k].Add(fragTime(p.frags[k].Duration, p.in.Timescale))
+	}
+	overlaps := func(p *parsed, k int) bool { return end(p, k).After(from) && p.at[k].Before(to) }
+
+	// Pass 1a: the first segment with a keyframe fragment in the range gives the start.
+	var (
+		first              *parsed
+		firstSeg, firstKey int
+		start              time.Time
+	)
 	for i, s := range segs {
-		in, frags, err := read(s)
+		p, err := read(s)
 		if err != nil {
 			return nil, err
 		}
-		if init == nil {
-			init = in
-		} else if !sameFormat(init, in) {
-			break // the camera's stream changed; the clip ends here
+		if first != nil && !sameFormat(first.in, p.in) {
+			break
 		}
-		used = i + 1
-		if len(frags) == 0 {
-			continue
-		}
-		base := frags[0].BaseDecodeTime
-		for k, f := range frags {
-			ff := s.Start.Add(fragTime(f.BaseDecodeTime-base, in.Timescale))
-			ft := s.Start.Add(fragTime(f.End()-base, in.Timescale))
-			if ft.After(from) && ff.Before(to) && (len(picked) > 0 || f.Keyframe) {
-				picked = append(picked, clipFragment{seg: i, index: k, from: ff, to: ft, keyframe: f.Keyframe, duration: f.Duration, offset: f.PresentationOffset})
+		for k := range p.frags {
+			if p.frags[k].Keyframe && overlaps(p, k) {
+				first, firstSeg, firstKey, start = p, i, k, p.at[k]
+				break
 			}
 		}
+		if first != nil {
+			break
+		}
 	}
-	if len(picked) == 0 {
+	if first == nil {
 		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 그 구간에 재생할 수 있는 영상이 없습니다", "no playable footage of camera %s in that period", camera)
 	}
-	start := picked[0].from
-	var prevEnd uint64
-	for i := range picked {
-		b := uint64(math.Round(picked[i].from.Sub(start).Seconds() * float64(init.Timescale)))
-		if i > 0 && b < prevEnd {
-			b = prevEnd // rounding must not make fragments overlap
+	ts := first.in.Timescale
+	place := func(at time.Time) uint64 { return uint64(math.Round(at.Sub(start).Seconds() * float64(ts))) }
+
+	// Pass 1b: the last segment of the same format gives the clip's length.
+	lastSeg, last := firstSeg, first
+	for j := len(segs) - 1; j > firstSeg; j-- {
+		p, err := read(segs[j])
+		if err != nil {
+			return nil, err
 		}
-		picked[i].base = b
-		prevEnd = b + picked[i].duration
+		if sameFormat(first.in, p.in) && len(p.frags) > 0 && overlaps(p, 0) {
+			lastSeg, last = j, p
+			break
+		}
 	}
-	// Pass 2: write, one segment at a time.
-	cw, err := fmp4.NewClipWriter(w, init, picked[0].offset, prevEnd)
+	var span uint64
+	for k := range last.frags {
+		if overlaps(last, k) && !last.at[k].Before(start) {
+			span = place(last.at[k]) + last.frags[k].Duration
+		}
+	}
+	// Rounding each fragment's place to the timescale may move the last one by a tick;
+	// the span allows a tenth of a second for it (it is the edit list's length).
+	span += uint64(ts / 10)
+
+	// Pass 2: write, one segment at a time, from the first keyframe to the end of the range.
+	cw, err := fmp4.NewClipWriter(w, first.in, first.frags[firstKey].PresentationOffset, span)
 	if err != nil {
 		return nil, err
 	}
-	info := &ClipInfo{From: start, To: picked[len(picked)-1].to, Fragments: len(picked), Codec: init.Codec}
-	next := 0
-	for i := 0; i < used && next < len(picked); i++ {
-		if picked[next].seg != i {
-			continue
-		}
-		_, frags, err := read(segs[i])
-		if err != nil {
-			return nil, err
-		}
-		info.Segments++
-		for next < len(picked) && picked[next].seg == i {
-			p := picked[next]
-			if p.index >= len(frags) {
-				return nil, fmt.Errorf("segment %s changed while it was read", segs[i].ID)
-			}
-			if err := cw.Write(frags[p.index], p.base); err != nil {
+	info := &ClipInfo{From: start, Codec: first.in.Codec}
+	var prevEnd uint64
+	for i := firstSeg; i <= lastSeg; i++ {
+		p := first
+		switch i {
+		case firstSeg:
+		case lastSeg:
+			p = last
+		default:
+			if p, err = read(segs[i]); err != nil {
 				return nil, err
 			}
-			info.Bytes += int64(len(frags[p.index].Raw))
-			next++
+			if !sameFormat(first.in, p.in) {
+				return info, nil // the camera's stream changed; the clip ends here
+			}
+		}
+		info.Segments++
+		for k, f := range p.frags {
+			if (i == firstSeg && k < firstKey) || !overlaps(p, k) {
+				continue
+			}
+			b := place(p.at[k])
+			if info.Fragments > 0 && b < prevEnd {
+				b = prevEnd // rounding must not make fragments overlap
+			}
+			if b+f.Duration > span {
+				return info, nil
+			}
+			if err := cw.Write(f, b); err != nil {
+				return nil, err
+			}
+			prevEnd = b + f.Duration
+			info.Fragments++
+			info.Bytes += int64(len(f.Raw))
+			info.To = end(p, k)
 		}
 	}
 	return info, nil

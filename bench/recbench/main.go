@@ -14,12 +14,9 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,12 +26,11 @@ import (
 	"syscall"
 	"time"
 
-	"custodian"
-	"custodian/examples"
-	"custodian/yaml"
+	"custodian/bench/internal/proc"
 )
 
 func main() {
+	proc.Name = "recbench"
 	bin := flag.String("bin", "bin/custodian", "the custodian binary")
 	file := flag.String("file", ".cache/media/vtest-h264-2m.mp4", "the cameras' footage (2 Mbit/s)")
 	list := flag.String("cameras", "20,100", "numbers of cameras, comma-separated")
@@ -48,12 +44,12 @@ func main() {
 	for _, s := range strings.Split(*list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
-			fail("bad -cameras %q", *list)
+			proc.Fail("bad -cameras %q", *list)
 		}
 		ns = append(ns, n)
 	}
 	if _, err := os.Stat(*bin); err != nil {
-		fail("%s is missing: go build -o bin/custodian ./cmd/custodian", *bin)
+		proc.Fail("%s is missing: go build -o bin/custodian ./cmd/custodian", *bin)
 	}
 	host, _ := os.Hostname()
 	fmt.Printf("# recbench on %s: %d CPUs, %s, %s, footage %s, window %v after %v warm-up\n",
@@ -100,183 +96,20 @@ func (r result) print(n int, who string) {
 		n, who, r.cpu*100, r.cpu*100/float64(n), r.memMiB/float64(n), r.expected, rec, r.lost, r.late, lag, r.simCPU*100, r.note)
 }
 
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "recbench: "+format+"\n", args...)
-	os.Exit(1)
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail("%v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// camsim starts the simulator and returns it with a function reading its last counters.
-type sim struct {
-	cmd   *exec.Cmd
-	addr  string
-	stats chan [3]uint64 // sent packets, frames, late frames
-	last  [3]uint64
-}
-
-func startSim(bin, file string, n int) *sim {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort())
-	cmd := exec.Command(bin, "camsim", "--file", file, "--cameras", strconv.Itoa(n), "--listen", addr, "--stats-every", "1s")
-	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		fail("camsim: %v", err)
-	}
-	s := &sim{cmd: cmd, addr: addr, stats: make(chan [3]uint64, 1000)}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		once := false
-		for sc.Scan() {
-			line := sc.Text()
-			if !once && strings.Contains(line, "rtsp://") {
-				once = true
-				close(ready)
-			}
-			var v [3]uint64
-			if _, err := fmt.Sscanf(line, "stats packets=%d frames=%d late=%d", &v[0], &v[1], &v[2]); err == nil {
-				select {
-				case s.stats <- v:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(60 * time.Second):
-		fail("camsim did not start")
-	}
-	return s
-}
-
-// counters returns the simulator's newest counters.
-func (s *sim) counters() [3]uint64 {
-	for {
-		select {
-		case v := <-s.stats:
-			s.last = v
-		default:
-			return s.last
-		}
-	}
-}
-
-func (s *sim) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	s.cmd.Wait()
-}
-
-// cpuSeconds returns a process's user+system CPU time.
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100 // USER_HZ
-}
-
-// privateMiB returns a process's private memory (smaps_rollup).
-func privateMiB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		return 0
-	}
-	var kb float64
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "Private_Clean:") || strings.HasPrefix(l, "Private_Dirty:") {
-			v, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
-			kb += v
-		}
-	}
-	return kb / 1024
-}
-
-// registry writes a registry of n cameras of sim at addr.
-func registry(dir, addr string, n int) string {
-	data, err := examples.FS.ReadFile("minimal.yaml")
-	if err != nil {
-		fail("%v", err)
-	}
-	r, err := yaml.Load("minimal.yaml", data)
-	if err != nil {
-		fail("%v", err)
-	}
-	r.Organisation.StatedTotal = 0
-	g := &r.Sites[0].CameraGroups[0]
-	g.Count = n
-	for i := 1; i <= n; i++ {
-		g.Cameras = append(g.Cameras, custodian.Camera{ID: fmt.Sprintf("cam%d", i), Enabled: true,
-			Source: &custodian.Source{URL: fmt.Sprintf("rtsp://%s/cam%d", addr, i)}})
-	}
-	out, err := yaml.Encode(r)
-	if err != nil {
-		fail("%v", err)
-	}
-	path := filepath.Join(dir, "registry.yaml")
-	if err := os.WriteFile(path, out, 0o600); err != nil {
-		fail("%v", err)
-	}
-	return path
-}
-
-func run(bin string, args ...string) {
-	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-		fail("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
-	}
-}
-
-type metrics map[string]float64 // "name{camera=...}" summed by name
-
-func scrape(url string) metrics {
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	m := metrics{}
-	for _, l := range strings.Split(string(b), "\n") {
-		if l == "" || l[0] == '#' {
-			continue
-		}
-		name, rest, _ := strings.Cut(l, "{")
-		_, val, _ := strings.Cut(rest, "} ")
-		v, _ := strconv.ParseFloat(val, 64)
-		m[name] += v
-		if name == "custodian_camera_commit_lag_seconds" {
-			m["lags"]++
-			m["lagmax"] = max(m["lagmax"], v)
-		}
-	}
-	return m
-}
-
 func runCustodian(bin, file string, n int, warmup, window, segment time.Duration) result {
 	dir, err := os.MkdirTemp("", "recbench-")
 	if err != nil {
-		fail("%v", err)
+		proc.Fail("%v", err)
 	}
 	defer os.RemoveAll(dir)
 	data := filepath.Join(dir, "data")
-	s := startSim(bin, file, n)
-	defer s.stop()
-	run(bin, "--data", data, "init")
-	run(bin, "--data", data, "import", registry(dir, s.addr, n))
-	web := fmt.Sprintf("127.0.0.1:%d", freePort())
-	cmd := exec.Command(bin, "--data", data, "serve", "--listen", web, "--segment", segment.String())
+	s := proc.StartSim(bin, file, n)
+	defer s.Stop()
+	proc.Run(bin, "--data", data, "init")
+	proc.Run(bin, "--data", data, "import", proc.Registry(dir, s.Addr, n))
+	web := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
+	mon := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
+	cmd := exec.Command(bin, "--data", data, "serve", "--listen", web, "--metrics-listen", mon, "--segment", segment.String())
 	if profile != "" {
 		cmd.Env = append(os.Environ(), "CUSTODIAN_CPUPROFILE="+profile)
 	}
@@ -284,21 +117,21 @@ func runCustodian(bin, file string, n int, warmup, window, segment time.Duration
 	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
 	cmd.Stderr = logf
 	if err := cmd.Start(); err != nil {
-		fail("serve: %v", err)
+		proc.Fail("serve: %v", err)
 	}
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	}()
 	time.Sleep(warmup)
-	url := "http://" + web + "/metrics"
-	m0, c0, sc0, s0 := scrape(url), cpuSeconds(cmd.Process.Pid), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	url := "http://" + mon + "/metrics"
+	m0, c0, sc0, s0 := proc.Scrape(url), proc.CPUSeconds(cmd.Process.Pid), proc.CPUSeconds(s.Cmd.Process.Pid), s.Counters()
 	t0 := time.Now()
 	time.Sleep(window)
-	m1, c1, sc1, s1 := scrape(url), cpuSeconds(cmd.Process.Pid), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	m1, c1, sc1, s1 := proc.Scrape(url), proc.CPUSeconds(cmd.Process.Pid), proc.CPUSeconds(s.Cmd.Process.Pid), s.Counters()
 	el := time.Since(t0).Seconds()
 	r := result{
-		cpu: (c1 - c0) / el, simCPU: (sc1 - sc0) / el, memMiB: privateMiB(cmd.Process.Pid),
+		cpu: (c1 - c0) / el, simCPU: (sc1 - sc0) / el, memMiB: proc.PrivateMiB(cmd.Process.Pid),
 		expected: float64(s1[1] - s0[1]), recorded: m1["custodian_camera_frames_total"] - m0["custodian_camera_frames_total"],
 		lost: m1["custodian_camera_rtp_packets_lost_total"] - m0["custodian_camera_rtp_packets_lost_total"] +
 			m1["custodian_camera_frames_dropped_total"] - m0["custodian_camera_frames_dropped_total"],
@@ -317,19 +150,19 @@ func runCustodian(bin, file string, n int, warmup, window, segment time.Duration
 func runFFmpeg(bin, file string, n int, warmup, window, segment time.Duration) result {
 	dir, err := os.MkdirTemp("", "recbench-ff-")
 	if err != nil {
-		fail("%v", err)
+		proc.Fail("%v", err)
 	}
 	defer os.RemoveAll(dir)
-	s := startSim(bin, file, n)
-	defer s.stop()
+	s := proc.StartSim(bin, file, n)
+	defer s.Stop()
 	var cmds []*exec.Cmd
 	for i := 1; i <= n; i++ {
 		c := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp",
-			"-i", fmt.Sprintf("rtsp://%s/cam%d", s.addr, i), "-map", "0:v:0", "-c", "copy", "-an",
+			"-i", fmt.Sprintf("rtsp://%s/cam%d", s.Addr, i), "-map", "0:v:0", "-c", "copy", "-an",
 			"-f", "segment", "-segment_time", strconv.Itoa(int(segment.Seconds())), "-segment_format", "mp4",
 			"-reset_timestamps", "1", filepath.Join(dir, fmt.Sprintf("cam%d-%%05d.mp4", i)))
 		if err := c.Start(); err != nil {
-			fail("ffmpeg: %v", err)
+			proc.Fail("ffmpeg: %v", err)
 		}
 		cmds = append(cmds, c)
 	}
@@ -344,19 +177,19 @@ func runFFmpeg(bin, file string, n int, warmup, window, segment time.Duration) r
 	time.Sleep(warmup)
 	sum := func() (cpu float64) {
 		for _, c := range cmds {
-			cpu += cpuSeconds(c.Process.Pid)
+			cpu += proc.CPUSeconds(c.Process.Pid)
 		}
 		return cpu
 	}
-	c0, sc0, s0 := sum(), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	c0, sc0, s0 := sum(), proc.CPUSeconds(s.Cmd.Process.Pid), s.Counters()
 	t0 := time.Now()
 	time.Sleep(window)
-	c1, sc1, s1 := sum(), cpuSeconds(s.cmd.Process.Pid), s.counters()
+	c1, sc1, s1 := sum(), proc.CPUSeconds(s.Cmd.Process.Pid), s.Counters()
 	el := time.Since(t0).Seconds()
 	var mem float64
 	alive := 0
 	for _, c := range cmds {
-		if m := privateMiB(c.Process.Pid); m > 0 {
+		if m := proc.PrivateMiB(c.Process.Pid); m > 0 {
 			mem += m
 			alive++
 		}
