@@ -196,13 +196,13 @@ type ClipInfo struct {
 // Clip writes one fragmented MP4 of camera's footage in [from, to) to w without re-encoding:
 // the fragments (each starting on a keyframe) that overlap the range, from every segment,
 // on one timeline that starts at zero; gaps in the footage stay gaps. Every segment read is
-// authenticated chunk by chunk and checked against its recorded SHA-256, and at most two
-// are held in memory at a time. The clip ends before a segment whose video format differs
+// authenticated chunk by chunk and checked against its recorded SHA-256, and one is held
+// in memory at a time while the clip is written. The clip ends before a segment whose video format differs
 // from the first's.
 //
 // Only the first and the last segment are read before the first byte is written: they give
-// the clip's start (a keyframe at or before from) and its length. The segments between are
-// read once, as they are written, so the time to the first byte does not grow with the
+// the clip's start (a keyframe at or before from) and its length. The others are read
+// once, as they are written (the last one again), so the time to the first byte does not grow with the
 // length of the range (docs/BENCHMARKS.md, "The console").
 func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to time.Time) (*ClipInfo, error) {
 	if !to.After(from) {
@@ -300,6 +300,9 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 	// Rounding each fragment's place to the timescale may move the last one by a tick;
 	// the span allows a tenth of a second for it (it is the edit list's length).
 	span += uint64(ts / 10)
+	if lastSeg != firstSeg {
+		last = nil // read again when its turn comes: one segment in memory at a time
+	}
 
 	// Pass 2: write, one segment at a time, from the first keyframe to the end of the range.
 	cw, err := fmp4.NewClipWriter(w, first.in, first.frags[firstKey].PresentationOffset, span)
@@ -310,11 +313,8 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 	var prevEnd uint64
 	for i := firstSeg; i <= lastSeg; i++ {
 		p := first
-		switch i {
-		case firstSeg:
-		case lastSeg:
-			p = last
-		default:
+		if i != firstSeg {
+			first.frags, first.at = nil, nil // written: let it go
 			if p, err = read(segs[i]); err != nil {
 				return nil, err
 			}

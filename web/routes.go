@@ -321,14 +321,24 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, c *call) er
 			}
 		}
 	}
-	// Touch at most once a minute: each use pushes the idle expiry.
+	// Touch at most once a minute: each use pushes the idle expiry. The write is not
+	// waited for: it may queue behind the recorder's commits for the database's write
+	// lock, and a request must not (docs/BENCHMARKS.md, "The console"); a touch that
+	// fails only leaves the idle expiry where it was.
 	if c.now.Sub(sess.Seen) >= time.Minute {
 		exp := c.now.Add(SessionIdle)
 		if max := sess.Created.Add(SessionMax); exp.After(max) {
 			exp = max
 		}
-		if err := store.TouchSession(ctx, sess.ID, c.now, exp); err != nil {
-			return err
+		if _, busy := s.touching.LoadOrStore(sess.ID, true); !busy {
+			go func(id string, now time.Time) {
+				defer s.touching.Delete(id)
+				tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if err := store.TouchSession(tctx, id, now, exp); err != nil && s.Logger != nil {
+					s.Logger.Warn("recording a session's use failed", "err", err)
+				}
+			}(sess.ID, c.now)
 		}
 	}
 	return nil

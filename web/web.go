@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"custodian"
@@ -46,6 +47,8 @@ type Server struct {
 	// Rate limits: logins per address, public request submissions per address, status
 	// lookups per address.
 	loginLimit, formLimit, lookupLimit *limiter
+	// touching holds the sessions whose use is being recorded (loadSession).
+	touching sync.Map
 	views                              *viewTickets
 	enrolling                          *pendingSecrets
 }

@@ -155,6 +155,7 @@ func main() {
 		st := newStats()
 		ctx, cancel := context.WithTimeout(context.Background(), *duration)
 		m0, c0, s0 := proc.Scrape("http://"+mon+"/metrics"), proc.CPUSeconds(cmd.Process.Pid), sim.Counters()
+		sc0, me0 := proc.CPUSeconds(sim.Cmd.Process.Pid), proc.CPUSeconds(os.Getpid())
 		t0 := time.Now()
 		for i, c := range cl {
 			wg.Add(1)
@@ -176,12 +177,13 @@ func main() {
 		// The simulator prints its counters once a second: wait for the next line.
 		time.Sleep(1100 * time.Millisecond)
 		m1, c1, s1 := proc.Scrape("http://"+mon+"/metrics"), proc.CPUSeconds(cmd.Process.Pid), sim.Counters()
+		sc1, me1 := proc.CPUSeconds(sim.Cmd.Process.Pid), proc.CPUSeconds(os.Getpid())
 		rec := recording{
 			sent: float64(s1[1] - s0[1]), recorded: m1["custodian_camera_frames_total"] - m0["custodian_camera_frames_total"],
 			lost:    m1["custodian_camera_rtp_packets_lost_total"] - m0["custodian_camera_rtp_packets_lost_total"],
 			dropped: m1["custodian_camera_frames_dropped_total"] - m0["custodian_camera_frames_dropped_total"],
 			late:    s1[2] - s0[2], cpu: (c1 - c0) / el, up: m1["custodian_camera_up"], mem: proc.PrivateMiB(cmd.Process.Pid),
-			lagMax: m1["lagmax"] * 1000,
+			lagMax: m1["lagmax"] * 1000, simCPU: (sc1 - sc0) / el, clientCPU: (me1 - me0) / el,
 		}
 		st.print(name, len(cl), el, rec)
 	}
@@ -458,6 +460,7 @@ func (s *stats) start(name string, d time.Duration) {
 
 type recording struct {
 	sent, recorded, lost, dropped, cpu, up, mem, lagMax float64
+	simCPU, clientCPU                                   float64
 	late                                                uint64
 }
 
@@ -505,6 +508,6 @@ func (s *stats) print(phase string, users int, el float64, r recording) {
 		fmt.Printf("\n%s start (opening request → first whole fragment): %d starts, p50 %s ms, p90 %s ms, p99 %s ms, max %s ms\n",
 			k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 90)), ms(pct(ds, 99)), ms(pct(ds, 100)))
 	}
-	fmt.Printf("\nrecording: %.0f cameras up; frames sent %.0f, recorded %.0f; RTP packets lost %.0f, frames dropped %.0f, late (simulator) %d; commit lag max %.0f ms; serve CPU %.1f%% of one core, %.0f MiB private\n",
-		r.up, r.sent, r.recorded, r.lost, r.dropped, r.late, r.lagMax, r.cpu*100, r.mem)
+	fmt.Printf("\nrecording: %.0f cameras up; frames sent %.0f, recorded %.0f; RTP packets lost %.0f, frames dropped %.0f, late (simulator) %d; commit lag max %.0f ms; serve CPU %.1f%% of one core, %.0f MiB private; camsim CPU %.1f%%, the users (this process) %.1f%%\n",
+		r.up, r.sent, r.recorded, r.lost, r.dropped, r.late, r.lagMax, r.cpu*100, r.mem, r.simCPU*100, r.clientCPU*100)
 }
