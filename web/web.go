@@ -48,9 +48,9 @@ type Server struct {
 	// lookups per address.
 	loginLimit, formLimit, lookupLimit *limiter
 	// touching holds the sessions whose use is being recorded (loadSession).
-	touching sync.Map
-	views                              *viewTickets
-	enrolling                          *pendingSecrets
+	touching  sync.Map
+	views     *viewTickets
+	enrolling *pendingSecrets
 }
 
 // New returns a server over the given stores.
