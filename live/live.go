@@ -523,3 +523,17 @@ func statusMsg(state, ko, en string) []byte {
 	setLength(m)
 	return m
 }
+
+// ReadMessage reads one message of a live stream: its kind and its payload. A client
+// (a test, a benchmark, a tool) reads a stream with it until an error.
+func ReadMessage(r io.Reader) (kind byte, payload []byte, err error) {
+	var h [5]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	payload = make([]byte, binary.BigEndian.Uint32(h[1:]))
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return 0, nil, err
+	}
+	return h[0], payload, nil
+}

@@ -3,7 +3,6 @@ package live_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"math"
@@ -129,15 +128,11 @@ func watch(t *testing.T, h *live.Hub, camera string) *viewer {
 	go func() {
 		defer close(v.msgs)
 		for {
-			var hdr [5]byte
-			if _, err := io.ReadFull(pr, hdr[:]); err != nil {
+			k, b, err := live.ReadMessage(pr)
+			if err != nil {
 				return
 			}
-			b := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
-			if _, err := io.ReadFull(pr, b); err != nil {
-				return
-			}
-			v.msgs <- msg{hdr[0], b}
+			v.msgs <- msg{k, b}
 		}
 	}()
 	t.Cleanup(func() { cancel(); pr.Close() })
@@ -317,15 +312,11 @@ func TestSlowViewer(t *testing.T) {
 	go func() {
 		defer close(cancelRead)
 		for {
-			var hdr [5]byte
-			if _, err := io.ReadFull(pr, hdr[:]); err != nil {
+			k, b, err := live.ReadMessage(pr)
+			if err != nil {
 				return
 			}
-			b := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
-			if _, err := io.ReadFull(pr, b); err != nil {
-				return
-			}
-			got = append(got, msg{hdr[0], b})
+			got = append(got, msg{k, b})
 		}
 	}()
 	for i := 200; i < 300; i++ {

@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -402,15 +401,11 @@ func TestRecordFFmpegSource(t *testing.T) {
 	go func() {
 		defer close(read)
 		for {
-			var hdr [5]byte
-			if _, err := io.ReadFull(pr, hdr[:]); err != nil {
+			kind, b, err := live.ReadMessage(pr)
+			if err != nil {
 				return
 			}
-			b := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
-			if _, err := io.ReadFull(pr, b); err != nil {
-				return
-			}
-			switch hdr[0] {
+			switch kind {
 			case live.KindInit:
 				if inits++; inits == 1 {
 					viewed.Write(b[1+int(b[0]):])

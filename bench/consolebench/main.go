@@ -44,6 +44,7 @@ import (
 	"custodian"
 	"custodian/auth"
 	"custodian/bench/internal/proc"
+	"custodian/live"
 )
 
 const password = "Bench-Password-2026!"
@@ -410,14 +411,11 @@ func (b *bench) liveUser(ctx context.Context, c *client, st *stats) {
 		if err == nil {
 			first := true
 			for {
-				var h [5]byte
-				if _, err := io.ReadFull(res.Body, h[:]); err != nil {
+				kind, _, err := live.ReadMessage(res.Body)
+				if err != nil {
 					break
 				}
-				if _, err := io.CopyN(io.Discard, res.Body, int64(binary.BigEndian.Uint32(h[1:]))); err != nil {
-					break
-				}
-				if first && h[0] == 'f' {
+				if first && kind == live.KindFragment {
 					first = false
 					st.start("live", time.Since(t))
 				}
