@@ -163,6 +163,11 @@ type Source struct {
 	Transcode bool `yaml:"transcode,omitempty" json:"transcode,omitempty"`
 	// Transport is "tcp" (RTP interleaved in the RTSP connection, the default) or "udp".
 	Transport string `yaml:"transport,omitempty" json:"transport,omitempty"`
+	// AllowBasicAuth lets the recorder answer a camera that asks for Basic authentication
+	// over plain RTSP, which sends the password readable by anyone on the network path.
+	// Off by default: such a camera is refused with an error in its status (Digest is
+	// always answered).
+	AllowBasicAuth bool `yaml:"allow_basic_auth,omitempty" json:"allow_basic_auth,omitempty"`
 }
 
 // Source kinds and transports.

@@ -321,11 +321,20 @@ func (v *validator) camera(p string, c Camera, seen map[string]string) {
 	if src.Transcode && src.SourceKind() != SourceFFmpeg {
 		v.add(p+".source.transcode", "transcode는 ffmpeg 출처에만 씁니다", "transcode applies to ffmpeg sources only")
 	}
+	// ffmpeg answers whichever challenge a camera makes, Basic included: with a user on a
+	// plain (not TLS) URL, that must be allowed in so many words.
+	if src.SourceKind() == SourceFFmpeg && src.User != "" && !src.AllowBasicAuth {
+		if u, err := url.Parse(src.URL); err == nil && (strings.EqualFold(u.Scheme, "rtsp") || strings.EqualFold(u.Scheme, "http")) {
+			v.add(p+".source.allow_basic_auth", "ffmpeg 출처는 카메라가 Basic 인증을 요구하면 비밀번호를 암호화 없이 보냅니다: TLS 주소(rtsps://, https://)를 쓰거나 allow_basic_auth: true로 명시하십시오",
+				"an ffmpeg source sends the password unencrypted when the camera asks for Basic authentication: use a TLS URL (rtsps://, https://) or say allow_basic_auth: true")
+		}
+	}
 }
 
-// CheckSourceURL checks a camera source's URL: for kind rtsp an rtsp:// URL with a host and
-// no user or password in it; for kind ffmpeg anything ffmpeg may read but a user or
-// password in the URL. It returns what is wrong.
+// CheckSourceURL checks a camera source's URL: for kind rtsp an rtsp:// URL with a host;
+// for kind ffmpeg a network URL of FFmpegSchemes whose host CheckSourceAddr allows; for
+// both, no user or password in it. It returns what is wrong. The recorder checks again
+// before it connects.
 func CheckSourceURL(kind, raw string) (*Error, bool) {
 	bad := func(ko, en string, args ...any) (*Error, bool) { return Errorf(EINVALID, ko, en, args...), false }
 	if strings.TrimSpace(raw) == "" {
@@ -342,16 +351,37 @@ func CheckSourceURL(kind, raw string) (*Error, bool) {
 		return bad("URL에 사용자 이름이나 비밀번호를 넣지 마십시오: user와 password_file(또는 'custodian cameras set-source --user --password-file')을 쓰십시오",
 			"do not put a user or password in the URL: use user and password_file (or 'custodian cameras set-source --user --password-file')")
 	}
-	if kind == SourceRTSP {
+	if len(raw) > MaxSourceURL {
+		return bad("URL이 %d바이트로 너무 깁니다 (최대 %d)", "the URL is too long: %d bytes (at most %d)", len(raw), MaxSourceURL)
+	}
+	switch kind {
+	case SourceRTSP:
 		if u.Scheme != "rtsp" && u.Scheme != "rtsps" {
-			return bad("rtsp 출처의 URL은 rtsp://로 시작해야 합니다 (%q)", "an rtsp source's URL must start with rtsp:// (%q)", u.Scheme+"://")
+			return bad("rtsp 출처의 URL은 rtsp://로 시작해야 합니다 (%q)", "an rtsp source's URL must start with rtsp:// (%q)", clipText(u.Scheme)+"://")
 		}
-		if u.Hostname() == "" {
-			return bad("URL에 호스트가 없습니다", "the URL has no host")
+	case SourceFFmpeg:
+		// Network streams only: never a local file, a device, a pipe or another of
+		// ffmpeg's protocols (file:, pipe:, concat:, subfile: ...), and never a link-local
+		// address (cloud metadata services).
+		if !slices.Contains(FFmpegSchemes, strings.ToLower(u.Scheme)) {
+			return bad("ffmpeg 출처의 URL은 %s 중 하나로 시작하는 네트워크 주소여야 합니다 (로컬 파일·file:·pipe:·concat: 등은 허용되지 않음)",
+				"an ffmpeg source's URL must be a network address starting with %s (local files, file:, pipe:, concat: and the like are not allowed)",
+				strings.Join(FFmpegSchemes, "://, ")+"://")
+		}
+	}
+	if u.Hostname() == "" {
+		return bad("URL에 호스트가 없습니다", "the URL has no host")
+	}
+	if kind == SourceFFmpeg {
+		if e := CheckSourceAddr(u.Hostname()); e != nil {
+			return e, false
 		}
 	}
 	return nil, true
 }
+
+// MaxSourceURL is the longest source URL accepted, in bytes.
+const MaxSourceURL = 2048
 
 func (v *validator) purposes() {
 	if len(v.r.Purposes) == 0 {
