@@ -2,13 +2,10 @@ package recorder
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -59,6 +56,8 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	workers map[string]*worker
+
+	inPlaceLogged bool // the status file is being written in place (Run's goroutine only)
 }
 
 // New returns a recorder; Run starts it.
@@ -198,50 +197,6 @@ func (r *Recorder) Status() []Status {
 	r.mu.Unlock()
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Camera, b.Camera) })
 	return out
-}
-
-// StatusReport is the content of the status file.
-type StatusReport struct {
-	Updated time.Time `json:"updated"`
-	PID     int       `json:"pid"`
-	Cameras []Status  `json:"cameras"`
-}
-
-func (r *Recorder) writeStatus() {
-	if r.opt.StatusFile == "" {
-		return
-	}
-	b, err := json.MarshalIndent(StatusReport{Updated: r.opt.Now(), PID: os.Getpid(), Cameras: r.Status()}, "", "  ")
-	if err != nil {
-		return
-	}
-	if err := writeAtomic(r.opt.StatusFile, b); err != nil {
-		r.opt.Log.Warn("cannot write the recorder status file", "file", r.opt.StatusFile, "err", err)
-	}
-}
-
-func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// ReadStatus reads a status file.
-func ReadStatus(path string) (*StatusReport, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rep StatusReport
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "녹화 상태 파일 %s를 읽을 수 없습니다: %v", "cannot read the recorder status file %s: %v", path, err)
-	}
-	return &rep, nil
 }
 
 // Redact returns a source URL without user information, for logs and status.

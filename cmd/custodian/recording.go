@@ -124,11 +124,19 @@ func cmdCamerasStatus(a *app, ctx context.Context, args []string) error {
 	if *asJSON {
 		return a.printJSON(rep)
 	}
-	age := a.now().Sub(rep.Updated)
-	if age > time.Minute {
+	now := a.now()
+	age, at := rep.Age(now).Round(time.Second), rep.Updated.In(custodian.KST).Format("2006-01-02 15:04:05")
+	switch {
+	case rep.Stale(now):
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
-			fmt.Sprintf("주의: 녹화기가 실행 중이 아닙니다 (마지막 보고 %s, %s 전)", rep.Updated.In(custodian.KST).Format("2006-01-02 15:04:05"), age.Round(time.Second)),
-			fmt.Sprintf("warning: the recorder is not running (last report %s, %s ago)", rep.Updated.In(custodian.KST).Format("2006-01-02 15:04:05"), age.Round(time.Second))))
+			fmt.Sprintf("주의: 녹화 상태가 오래되었습니다 (마지막 보고 %s, %s 전): 녹화기가 실행 중이 아니거나 상태를 쓰지 못합니다 (운영 로그를 보십시오)", at, age),
+			fmt.Sprintf("warning: the recorder status is stale (last report %s, %s ago): the recorder is not running or cannot write it (see the operations log)", at, age)))
+	case rep.InPlace:
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("주의: 디스크가 가득 찼습니다: 상태를 제자리에 덮어쓰고 있습니다 (보고 %s, %s 전)", at, age),
+			fmt.Sprintf("warning: the disk is full: the status is being written in place (report %s, %s ago)", at, age)))
+	default:
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(fmt.Sprintf("보고 %s (%s 전)", at, age), fmt.Sprintf("report of %s (%s ago)", at, age)))
 	}
 	t := &textTable{header: []string{a.msg("카메라", "CAMERA"), a.msg("상태", "STATE"), a.msg("코덱", "CODEC"), "FPS", "KBIT/S",
 		a.msg("마지막 프레임", "LAST FRAME"), a.msg("손실", "LOST"), a.msg("끊김", "GAPS"), a.msg("세그먼트", "SEGMENTS"), a.msg("사유", "REASON")}}

@@ -160,3 +160,36 @@ func segments(t *testing.T, data, camera string) []custodian.Segment {
 	}
 	return ok
 }
+
+// TestCamerasStatusAge: 'cameras status' says how old the report is, and warns when it is
+// stale (three rewrite intervals) or written in place at a full disk.
+func TestCamerasStatusAge(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init")
+	write := func(rep recorder.StatusReport) {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(c.data, filepath.FromSlash(StatusFile))
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cams := []recorder.Status{{Camera: "door-1", State: recorder.StateRecording}}
+	write(recorder.StatusReport{Updated: c.now.Add(-4 * time.Second), Every: 5, Cameras: cams})
+	if out := c.ok("cameras", "status"); !strings.Contains(out, "4s 전") || strings.Contains(out, "주의") {
+		t.Errorf("a fresh report:\n%s", out)
+	}
+	write(recorder.StatusReport{Updated: c.now.Add(-20 * time.Second), Every: 5, Cameras: cams})
+	if out := c.ok("cameras", "status"); !strings.Contains(out, "주의: 녹화 상태가 오래되었습니다") || !strings.Contains(out, "20s 전") {
+		t.Errorf("a report 20 s old, rewritten every 5 s, is not called stale:\n%s", out)
+	}
+	write(recorder.StatusReport{Updated: c.now.Add(-2 * time.Second), Every: 5, InPlace: true, Cameras: cams})
+	if out := c.ok("cameras", "status"); !strings.Contains(out, "디스크가 가득 찼습니다") {
+		t.Errorf("a report written in place at a full disk:\n%s", out)
+	}
+}
