@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -69,6 +70,13 @@ func (s *Server) saveRegistry(ctx context.Context, c *call, text []byte, format 
 	if err != nil {
 		return custodian.RegistryMeta{}, err
 	}
+	cur, _, err := s.Registry.Registry(ctx)
+	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		return custodian.RegistryMeta{}, err
+	}
+	if err := checkSourceChanges(c, cur, reg); err != nil {
+		return custodian.RegistryMeta{}, err
+	}
 	meta, err := s.Registry.SaveRegistry(ctx, reg, "console:"+c.actor())
 	if err != nil {
 		return meta, err
@@ -80,6 +88,58 @@ func (s *Server) saveRegistry(ctx context.Context, c *call, text []byte, format 
 		}
 	}
 	return meta, nil
+}
+
+// checkSourceChanges refuses a registry that changes a camera's source, credentials or
+// recording (custodian.SourceChanges) unless the caller has cameras.manage over that
+// camera, where it was and where it is now: the registry editor does not choose what is
+// recorded or where a stored camera password goes (docs/PERMISSIONS.md). A password_file
+// is refused from the console in any case: only 'custodian import' on the server reads
+// one.
+func checkSourceChanges(c *call, cur, next *custodian.Registry) error {
+	var files []string
+	for i, st := range next.Sites {
+		for j, g := range st.CameraGroups {
+			for k, cam := range g.Cameras {
+				if cam.Source != nil && cam.Source.PasswordFile != "" {
+					files = append(files, fmt.Sprintf("sites[%d].camera_groups[%d].cameras[%d].source.password_file (%s)", i, j, k, cam.ID))
+				}
+			}
+		}
+	}
+	if len(files) > 0 {
+		list := strings.Join(files[:min(len(files), custodian.MaxListed)], ", ")
+		return custodian.Errorf(custodian.EINVALID,
+			"콘솔에서는 password_file을 쓸 수 없습니다 (서버의 'custodian import'만 읽습니다; 비밀번호는 'custodian cameras set-source --password-file'로 정하십시오): %s",
+			"password_file cannot be used from the console (only 'custodian import' on the server reads it; set a password with 'custodian cameras set-source --password-file'): %s", list)
+	}
+	var refused []custodian.SourceChange
+	xn := next.Index()
+	var xo *custodian.Index
+	if cur != nil {
+		xo = cur.Index()
+	}
+	for _, ch := range custodian.SourceChanges(cur, next) {
+		ok := true
+		for _, x := range []*custodian.Index{xo, xn} {
+			if x == nil {
+				continue
+			}
+			if t, err := targetOf(x, ch.Camera); err == nil && !c.can(auth.CamerasManage, t) {
+				ok = false
+			}
+		}
+		if !ok {
+			refused = append(refused, ch)
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	text := custodian.SourceChangesText(refused)
+	return custodian.Errorf(custodian.EUNAUTHORIZED,
+		"카메라의 영상 출처, 인증 정보, 녹화 여부(enabled)는 cameras.manage 권한으로만 바꿀 수 있습니다. 등록부를 저장하지 않았습니다. 권한 없이 바뀐 항목:%s",
+		"a camera's source, credentials and recording (enabled) can be changed only with cameras.manage; the registry was not saved. Changed without it:%s", text)
 }
 
 func (s *Server) registryPost(w http.ResponseWriter, r *http.Request, c *call) {
