@@ -35,6 +35,12 @@ type Options struct {
 	CheckpointInterval time.Duration // time between checkpoints, checked as records arrive; default 5m
 	Retention          time.Duration // default and minimum MinRetention
 	Now                func() time.Time
+	// Marks keeps the log's high-water mark outside the log directory (nil: none). With
+	// it, Open refuses a log shorter than what was last written or signed.
+	Marks MarkStore
+	// Alarm, if set, is told when the log stops writing because its tail was cut or
+	// rewritten under it, and when the mark cannot be saved.
+	Alarm func(error)
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -103,6 +109,13 @@ type Log struct {
 	w   wstate
 
 	batchHook func(n int) // tests: the size of each batch written
+
+	markMu      sync.Mutex // guards mark, markDirty
+	mark        Mark       // what this Log has written and signed, to be saved
+	markDirty   bool
+	markKick    chan struct{}
+	saverStop   chan struct{}
+	saverExited chan struct{}
 }
 
 // wstate is the writer's view of the log's tail.
@@ -118,6 +131,7 @@ type wstate struct {
 	cpBase time.Time // when the interval to the next checkpoint began
 	cpSize int64     // the size of checkpoints.log when it was read or written last
 	stale  bool      // re-read the tail from disk before writing
+	broken error     // the tail was cut or rewritten under this Log: nothing more is written
 	closed bool
 	buf    []byte
 	ch     *chainHasher
@@ -135,8 +149,14 @@ var errClosed = custodian.Errorf(custodian.EINTERNAL, "접근 기록이 닫혔�
 
 // Open opens the log in dir, creating the directory (0700) if it does not exist. It cuts a
 // torn tail left by a crash (an incomplete last record, whose Append never returned) and
-// records the repair; anything else wrong is left for Verify to report.
+// records the repair; anything else wrong is left for Verify to report. With
+// opt.Marks, it refuses (ECONFLICT) a log that ends before the last record written or
+// the newest checkpoint signed, as the mark store keeps them.
 func Open(dir string, key ed25519.PrivateKey, opt Options) (*Log, error) {
+	return open(dir, key, opt, true)
+}
+
+func open(dir string, key ed25519.PrivateKey, opt Options, checkMarks bool) (*Log, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, custodian.Errorf(custodian.EINVALID, "서명 키가 Ed25519 개인 키가 아닙니다", "the signing key is not an Ed25519 private key")
 	}
@@ -161,6 +181,14 @@ func Open(dir string, key ed25519.PrivateKey, opt Options) (*Log, error) {
 	}
 	removeTemps(dir)
 	repairs, err := l.reload()
+	if err == nil && opt.Marks != nil {
+		var m Mark
+		if m, err = opt.Marks.LoadMark(context.Background()); err != nil {
+			err = custodian.Errorf(custodian.EINTERNAL, "접근 기록의 표시를 읽을 수 없습니다: %v", "cannot read the access log's mark: %w", err)
+		} else if checkMarks {
+			err = checkMark(dir, l.w.seq, l.w.hash, m)
+		}
+	}
 	if err == nil && len(repairs) > 0 {
 		l.appendLocked(repairs)
 		for _, r := range repairs {
@@ -176,6 +204,16 @@ func Open(dir string, key ed25519.PrivateKey, opt Options) (*Log, error) {
 		return nil, err
 	}
 	go l.loop()
+	if opt.Marks != nil {
+		l.markKick, l.saverStop, l.saverExited = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		l.mark.Seq, l.mark.Hash = l.w.seq, l.w.hash
+		l.markDirty = l.w.seq > 0
+		if l.w.haveCP {
+			l.mark.Checkpoint = l.w.cp
+		}
+		go l.saveLoop()
+		l.kickSaver()
+	}
 	return l, nil
 }
 
@@ -261,6 +299,13 @@ func (l *Log) Close() error {
 	}
 	l.w.closed = true
 	l.closeFiles()
+	if l.saverStop != nil {
+		close(l.saverStop)
+		<-l.saverExited
+		if serr := l.saveMark(); err == nil {
+			err = serr
+		}
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,20 +44,34 @@ type ReviewReport struct {
 	NoPurpose []ReviewEntry `json:"no_purpose"`
 }
 
-// ReviewEntry is a record the review lists.
+// ReviewEntry is a record the review lists, with why it is listed. Its JSON is the
+// record's one JSON shape (Event.MarshalJSON) with "reason" added.
 type ReviewEntry struct {
-	Seq     uint64     `json:"seq"`
-	Time    time.Time  `json:"time"`
-	Actor   string     `json:"actor"`
-	Source  string     `json:"source"`
-	Action  string     `json:"action"`
-	Camera  string     `json:"camera"`
-	From    *time.Time `json:"from"`
-	To      *time.Time `json:"to"`
-	Object  string     `json:"object"`
-	Purpose string     `json:"purpose"`
-	Result  string     `json:"result"`
-	Reason  string     `json:"reason,omitempty"` // off hours: "night", "weekend" or "holiday"
+	Event
+	Reason string // off hours: "night", "weekend" or "holiday"; otherwise ""
+}
+
+// MarshalJSON writes the event's JSON shape and, when set, "reason".
+func (r ReviewEntry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		eventJSON
+		Reason string `json:"reason,omitempty"`
+	}{r.Event.toJSON(""), r.Reason})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *ReviewEntry) UnmarshalJSON(b []byte) error {
+	var x struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	if err := r.Event.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	r.Reason = x.Reason
+	return nil
 }
 
 // ActionCount counts the records of one action.
@@ -209,14 +224,4 @@ func offHours(t time.Time, opt ReviewOptions, holidays map[custodian.Date]bool) 
 	return ""
 }
 
-func entry(e Event, reason string) ReviewEntry {
-	r := ReviewEntry{Seq: e.Seq, Time: e.Time, Actor: e.Actor, Source: e.Source, Action: e.Action, Camera: e.Camera,
-		Object: e.Object, Purpose: e.Purpose, Result: e.Result, Reason: reason}
-	if !e.From.IsZero() {
-		r.From = &e.From
-	}
-	if !e.To.IsZero() {
-		r.To = &e.To
-	}
-	return r
-}
+func entry(e Event, reason string) ReviewEntry { return ReviewEntry{Event: e, Reason: reason} }

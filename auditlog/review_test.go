@@ -125,3 +125,79 @@ func TestReview(t *testing.T) {
 		t.Fatalf("bad hours: %v", err)
 	}
 }
+
+// A record has one JSON shape: the review's entries are the event's JSON (every field,
+// from/to null when unset, prev and hash) plus "reason"; Export's lines are the same
+// plus "type".
+func TestOneJSONShape(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "audit")
+	clk := newTestClock(kst(11, 14, 23, 0), 0) // a Saturday night
+	l := openLog(t, dir, Options{Now: clk.Now})
+	e, err := l.Append(bgctx, Event{Actor: "kim", Source: "10.0.0.1", Action: ActionExport, Camera: "gate",
+		From: kst(11, 14, 8, 0), To: kst(11, 14, 8, 30), Purpose: "경찰 수사 협조", Object: "clip-1.mp4", Detail: "sha256=ab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(bgctx, Event{Actor: "lee", Action: ActionLive, Camera: "gate"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(b []byte) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ev, _ := json.Marshal(e)
+	want := keys(ev)
+	for _, k := range []string{"seq", "time", "actor", "source", "action", "camera", "from", "to", "object", "purpose", "result", "detail", "prev", "hash"} {
+		if _, ok := want[k]; !ok {
+			t.Errorf("the event's JSON lacks %q: %s", k, ev)
+		}
+	}
+	rep, err := Review(bgctx, dir, "2026-11", ReviewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Exports) != 1 || len(rep.OffHours) != 2 {
+		t.Fatalf("exports %d, off hours %d", len(rep.Exports), len(rep.OffHours))
+	}
+	rb, _ := json.Marshal(rep.OffHours[0])
+	got := keys(rb)
+	if got["reason"] != ReasonWeekend {
+		t.Errorf("reason: %s", rb)
+	}
+	delete(got, "reason")
+	if gb, _ := json.Marshal(got); string(gb) != string(mustJSON(t, want)) {
+		t.Errorf("a review entry's JSON is not the event's:\n%s\n%s", gb, ev)
+	}
+	var back ReviewEntry
+	if err := json.Unmarshal(rb, &back); err != nil || back.Reason != ReasonWeekend || back.Hash != e.Hash || !back.From.Equal(e.From) {
+		t.Errorf("round trip: %+v, %v", back, err)
+	}
+	var buf strings.Builder
+	if err := Export(bgctx, dir, &buf); err != nil {
+		t.Fatal(err)
+	}
+	first := keys([]byte(strings.SplitN(buf.String(), "\n", 2)[0]))
+	if first["type"] != "record" {
+		t.Fatalf("export's first line: %v", first)
+	}
+	delete(first, "type")
+	if string(mustJSON(t, first)) != string(mustJSON(t, want)) {
+		t.Errorf("an export line is not the event's JSON:\n%v\n%s", first, ev)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -61,6 +61,7 @@ func (l *Log) writeCheckpointAt(seq uint64, hash [32]byte) error {
 	if seq == w.seq {
 		w.cp, w.haveCP, w.cpBase = cp, true, cp.Time
 	}
+	l.noteCheckpoint(cp)
 	if w.cpSize >= 0 {
 		w.cpSize += int64(len(cp.String()) + 1)
 	}

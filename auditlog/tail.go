@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"custodian"
 )
@@ -35,10 +36,31 @@ func (l *Log) writeHint(m month) error {
 	return nil
 }
 
-// syncTail brings the writer's view of the tail up to date after taking the lock: another
-// process may have appended, started a new month or crashed mid-write. It returns the
-// repair records to write first.
+// syncTail brings the writer's view of the tail up to date after taking the lock (see
+// followTail) and checks that the log still reaches what this Log last wrote or saw
+// written: a tail cut or rewritten under it stops the Log (every later append and
+// checkpoint is refused with the same error), since writing on would chain new records
+// to the cut and sign a checkpoint over the shortened log.
 func (l *Log) syncTail() ([]*request, error) {
+	w := &l.w
+	if w.broken != nil {
+		return nil, w.broken
+	}
+	seq, hash := w.seq, w.hash
+	repairs, err := l.followTail()
+	if err == nil && (w.seq < seq || (w.seq == seq && w.hash != hash)) {
+		err = l.stop(errShorter(l.dir, w.seq, w.hash, "이 프로세스가 쓴 기록 (what this process wrote)", seq, hash, time.Time{}))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return repairs, nil
+}
+
+// followTail brings the writer's view of the tail up to date: another process may have
+// appended, started a new month or crashed mid-write. It returns the repair records to
+// write first.
+func (l *Log) followTail() ([]*request, error) {
 	w := &l.w
 	if w.stale || l.readHint() != w.month {
 		return l.reload()
@@ -55,11 +77,19 @@ func (l *Log) syncTail() ([]*request, error) {
 	if pfi, err := os.Stat(filepath.Join(l.dir, w.month.fileName())); err != nil || !os.SameFile(fi, pfi) {
 		return l.reload()
 	}
-	switch {
-	case fi.Size() == w.size:
+	if fi.Size() < w.size {
+		return l.cutUnder(fi.Size())
+	}
+	// The file must still end its part with the record this Log knows last (its stored
+	// hash lies 36 bytes before the end of its frame): one read of 32 bytes per batch.
+	if w.size > headerSize {
+		var h [32]byte
+		if _, err := w.cur.ReadAt(h[:], w.size-36); err != nil || h != w.hash {
+			return l.cutUnder(fi.Size())
+		}
+	}
+	if fi.Size() == w.size {
 		return nil, nil
-	case fi.Size() < w.size:
-		return l.reload()
 	}
 	// Another process appended: follow its frames.
 	last, cut, err := scanTail(w.cur, w.size, fi.Size(), l.readBuf())
@@ -83,6 +113,16 @@ func (l *Log) syncTail() ([]*request, error) {
 		return nil, err
 	}
 	return append(repairs, cps...), nil
+}
+
+// cutUnder stops the Log: the file being written is shorter than it left it (size) or
+// was rewritten.
+func (l *Log) cutUnder(size int64) ([]*request, error) {
+	w := &l.w
+	return nil, l.stop(custodian.Errorf(custodian.ECONFLICT,
+		"접근 기록 파일 %s가 이 프로세스가 쓴 마지막 기록(일련번호 %d, %d바이트까지)보다 짧아졌거나 고쳐 쓰였습니다 (지금 %d바이트): 기록이 삭제되었습니다. 기록을 더 쓰지 않습니다; 'custodian audit verify'로 확인하십시오",
+		"the access log file %s is shorter than, or no longer ends with, the last record this process wrote (seq %d, up to byte %d; now %d bytes): records were removed. Nothing more is written to it; see 'custodian audit verify'",
+		filepath.Join(l.dir, w.month.fileName()), w.seq, w.size, size))
 }
 
 func (l *Log) readBuf() []byte {

@@ -23,6 +23,11 @@ type VerifyOptions struct {
 	Against []Checkpoint
 	// Progress, if set, is called now and then with the bytes read so far and in all.
 	Progress func(done, total int64)
+	// Mark is the log's high-water mark kept outside the log directory (the database):
+	// the log must reach its record with that hash, and its checkpoint is checked like
+	// an exported one. With a mark, a missing log directory is an empty log (a problem
+	// when the mark names records), not an error.
+	Mark *Mark
 }
 
 // Report is the result of Verify.
@@ -34,6 +39,7 @@ type Report struct {
 	Checkpoints int        `json:"checkpoints"` // signed checkpoints in checkpoints.log that the chain passes through
 	Against     int        `json:"against"`     // exported checkpoints the chain passes through
 	Skipped     int        `json:"skipped"`     // checkpoints older than the oldest kept record (pruned months)
+	Mark        uint64     `json:"mark"`        // the seq of the stored mark (VerifyOptions.Mark) checked; 0: none
 	Unsigned    uint64     `json:"unsigned"`    // records after the newest matching checkpoint: not yet covered by a signature
 	Last        Checkpoint `json:"last"`        // the newest checkpoint the chain passes through
 	Problems    []Problem  `json:"problems"`    // in log order: the first bad record first
@@ -126,6 +132,9 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 		return nil, custodian.Errorf(custodian.EINVALID, "공개 키가 Ed25519 키가 아닙니다", "the public key is not an Ed25519 key")
 	}
 	s, err := takeSnapshot(dir, true)
+	if custodian.ErrorCode(err) == custodian.ENOTFOUND && opt.Mark != nil && !opt.Mark.IsZero() {
+		s, err = &snapshot{dir: dir}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +146,14 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 	for _, c := range opt.Against {
 		lines = append(lines, cpLine{cp: c})
 	}
+	// The mark's checkpoint adds to its record part only when it is the newer.
+	if opt.Mark != nil && opt.Mark.Checkpoint.Signature != nil && opt.Mark.Checkpoint.Seq > opt.Mark.Seq {
+		lines = append(lines, cpLine{cp: opt.Mark.Checkpoint, source: markSource})
+	}
 	want := make(map[uint64]bool, len(lines))
+	if opt.Mark != nil && opt.Mark.Seq > 0 {
+		want[opt.Mark.Seq] = true
+	}
 	for _, l := range lines {
 		if l.err == nil {
 			want[l.cp.Seq] = true
@@ -293,6 +309,32 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 		}
 	}
 
+	// The stored mark: the log reaches the last record written, with its hash.
+	if m := opt.Mark; m != nil && m.Seq > 0 {
+		rep.Mark = m.Seq
+		when := m.Time.In(custodian.KST).Format(time.RFC3339)
+		switch {
+		case m.Seq > lastSeq:
+			missing := fmt.Sprintf("%d–%d", lastSeq+1, m.Seq)
+			addAt(max(nf-1, 0), lastNameOr(s), lastSize(s), m.Seq,
+				"접근 기록이 일련번호 %[1]d에서 끝나지만(기록 %[2]d건) 데이터베이스의 표시에는 일련번호 %[3]d까지 기록되었다고 되어 있습니다(%[4]s): 일련번호 %[6]s의 기록 %[5]d건이 없습니다 (끝부분이 잘렸거나 파일이 삭제되었습니다)",
+				"the log ends at seq %d (%d records) but the mark kept in the database says records were written up to seq %d (%s): the %d record(s) seq %s are missing (the end was cut or files were removed)",
+				lastSeq, rep.Records, m.Seq, when, m.Seq-lastSeq, missing)
+		case m.Seq+1 < first:
+			// Pruned since: the mark is older than the oldest kept record.
+		default:
+			if fi, a, found := atSeq(results, m.Seq); !found {
+				addAt(max(nf-1, 0), lastNameOr(s), lastSize(s), m.Seq,
+					"데이터베이스의 표시가 가리키는 일련번호 %d의 기록(%s)이 없습니다: 기록이 삭제되었습니다",
+					"there is no record with seq %d, which the mark kept in the database names (%s): records were removed", m.Seq, when)
+			} else if a.hash != m.Hash {
+				addAt(fi, results[fi].sf.name, a.off, m.Seq,
+					"일련번호 %d의 해시가 데이터베이스의 표시(%s)와 다릅니다: 기록이 고쳐 쓰였습니다",
+					"the hash at seq %d differs from the mark kept in the database (%s): records were rewritten", m.Seq, when)
+			}
+		}
+	}
+
 	// Checkpoints: signatures, then that the chain passes through each.
 	if torn > 0 {
 		addAt(nf, CheckpointsFile, int64(len(s.cps)-torn), 0,
@@ -309,6 +351,8 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 		fi, where := nf, l.source
 		if where == "" {
 			fi, where = nf+1, "(exported)"
+		} else if where == markSource {
+			fi = nf + 1
 		}
 		switch {
 		case l.err != nil:
@@ -323,20 +367,16 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 	}
 	sort.SliceStable(checks, func(i, j int) bool { return checks[i].line.cp.Seq < checks[j].line.cp.Seq })
 	var lastGood uint64
-	at := func(seq uint64) (int, recAt, bool) {
-		for i := range results {
-			if a, ok := results[i].at[seq]; ok {
-				return i, a, true
-			}
-		}
-		return 0, recAt{}, false
-	}
+	at := func(seq uint64) (int, recAt, bool) { return atSeq(results, seq) }
 	for _, c := range checks {
 		cp := c.line.cp
-		exported := c.line.source == ""
+		exported := c.line.source != CheckpointsFile
 		from := "checkpoints.log"
-		if exported {
+		switch c.line.source {
+		case "":
 			from = "exported"
+		case markSource:
+			from = "database mark"
 		}
 		ok := false
 		switch {
@@ -379,7 +419,9 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 			continue
 		}
 		lastGood = cp.Seq
-		if exported {
+		if c.line.source == markSource {
+			// counted in rep.Mark
+		} else if exported {
 			rep.Against++
 		} else {
 			rep.Checkpoints++
@@ -406,6 +448,27 @@ func Verify(ctx context.Context, dir string, pub ed25519.PublicKey, opt VerifyOp
 		opt.Progress(total, total)
 	}
 	return rep, nil
+}
+
+// markSource is the cpLine source of the stored mark's checkpoint.
+const markSource = "(database mark)"
+
+// atSeq finds the record with seq among the records the walkers kept.
+func atSeq(results []fileResult, seq uint64) (int, recAt, bool) {
+	for i := range results {
+		if a, ok := results[i].at[seq]; ok {
+			return i, a, true
+		}
+	}
+	return 0, recAt{}, false
+}
+
+// lastNameOr names the newest file, or the log when there is none.
+func lastNameOr(s *snapshot) string {
+	if len(s.files) == 0 {
+		return "(" + s.dir + ")"
+	}
+	return s.files[len(s.files)-1].name
 }
 
 func lastName(s *snapshot) string {

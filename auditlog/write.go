@@ -176,6 +176,7 @@ func (l *Log) flush(buf []byte, pend []*request, seq0 uint64, hash0 [32]byte) er
 		return err
 	}
 	w.size += int64(len(buf))
+	l.noteRecords(w.seq, w.hash, pend[len(pend)-1].e.Time)
 	w.stats.Batches++
 	w.stats.Records += uint64(len(pend))
 	if l.batchHook != nil {

@@ -416,15 +416,8 @@ func (a *app) printReview(rep *auditlog.ReviewReport) {
 		}
 		t := &textTable{header: head}
 		for _, e := range es {
-			var from, to time.Time
-			if e.From != nil {
-				from = *e.From
-			}
-			if e.To != nil {
-				to = *e.To
-			}
 			row := []string{strconv.FormatUint(e.Seq, 10), e.Time.In(custodian.KST).Format(auditTimeLayout), cell(e.Actor), cell(e.Action),
-				cell(e.Camera), period(from, to), cell(e.Purpose), cell(e.Result)}
+				cell(e.Camera), period(e.From, e.To), cell(e.Purpose), cell(e.Result)}
 			if reason {
 				row = append(row, a.reason(e.Reason))
 			}
