@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -57,6 +58,10 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		return // only in the child
 	}
+	if os.Getenv(crashEnv+"_READER") != "" {
+		crashReader(dir)
+		return
+	}
 	iter, _ := strconv.Atoi(os.Getenv(crashEnv + "_ITER"))
 	ctx := context.Background()
 	d, err := datadir.Open(dir)
@@ -86,11 +91,19 @@ func TestCrashChild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(iter), 7+seed))
 	pol := func(string) (string, custodian.Retention, bool) { return "short", twoDays, true }
 	fmt.Println("ready")
+	// Each camera's segments follow one another, as one recorder writes them (Verify
+	// reports overlapping segments of a camera).
+	next := map[string]time.Time{}
 	for n := 0; ; n++ {
 		camera := fmt.Sprintf("cam-%d", rng.IntN(3))
 		switch op := rng.IntN(20); {
 		case op < 14: // write a segment
-			start := now().Add(-time.Duration(rng.IntN(3600)) * time.Second)
+			start := next[camera]
+			if start.IsZero() {
+				start = base.Add(-time.Hour)
+			}
+			start = start.Add(time.Duration(rng.IntN(30)) * time.Second)
+			next[camera] = start.Add(time.Minute)
 			w, err := v.Create(ctx, camera, start, "short", twoDays)
 			if err != nil {
 				continue
@@ -100,7 +113,12 @@ func TestCrashChild(t *testing.T) {
 				w.Abort(ctx)
 				continue
 			}
-			w.Commit(ctx, start.Add(time.Minute))
+			if _, err := w.Commit(ctx, start.Add(time.Minute)); err != nil {
+				// Nothing here fills the disk: a commit fails only if another process
+				// discarded the segment under the writer.
+				fmt.Fprintln(os.Stderr, "COMMIT FAILED:", err)
+				os.Exit(4)
+			}
 		case op < 16: // hold the last hour of a camera
 			v.AddHold(ctx, camera, now().Add(-time.Hour), now(), "crash test", custodian.Date{}, "child")
 		case op < 18: // release a hold
@@ -110,6 +128,64 @@ func TestCrashChild(t *testing.T) {
 		default:
 			v.RunRetention(ctx, pol, false)
 		}
+	}
+}
+
+// crashReader is what a person at the terminal does beside a running server, over and over
+// until killed: open the vault as every CLI command does (`footage list`, `clip`,
+// `inspect`, `verify`), list and read footage, verify, close. It must never run recovery
+// while the writer has the vault open, nor find a problem that is only the writer's work in
+// flight.
+func crashReader(dir string) {
+	ctx := context.Background()
+	fail := func(code int, f string, args ...any) {
+		fmt.Fprintf(os.Stderr, "READER: "+f+"\n", args...)
+		os.Exit(code)
+	}
+	d, err := datadir.Open(dir)
+	if err != nil {
+		fail(3, "%v", err)
+	}
+	fmt.Println("ready")
+	for n := 0; ; n++ {
+		db, err := sqlite.Open(ctx, d.DBPath())
+		if err != nil {
+			fail(3, "%v", err)
+		}
+		log, err := openLog(d)
+		if err != nil {
+			fail(3, "%v", err)
+		}
+		v, err := vault.Open(ctx, vault.Options{Data: d, Catalog: db, Audit: &logAuditor{log}, Actor: "crash-reader"})
+		if err != nil {
+			fail(3, "%v", err)
+		}
+		if v.Recovered() {
+			fail(6, "recovery ran while the writer had the vault open")
+		}
+		camera := fmt.Sprintf("cam-%d", n%3)
+		segs, err := v.Find(ctx, camera, time.Time{}, time.Now().Add(1000*24*time.Hour))
+		if err != nil {
+			fail(3, "find: %v", err)
+		}
+		if len(segs) > 0 {
+			if seg, err := v.Open(ctx, segs[len(segs)-1]); err == nil { // it may be destroyed meanwhile
+				seg.ReadAll()
+				seg.Close()
+			}
+		}
+		if n%4 == 0 {
+			rep, err := v.Verify(ctx, vault.LevelSize, nil)
+			if err != nil {
+				fail(3, "verify: %v", err)
+			}
+			if len(rep.Problems) > 0 {
+				fail(5, "verify beside the writer: %+v", rep.Problems[0])
+			}
+		}
+		v.Close()
+		log.Close()
+		db.Close()
 	}
 }
 
@@ -126,7 +202,7 @@ func TestCrashSafety(t *testing.T) {
 		seed = s // to explore other interleavings: CUSTODIAN_CRASH_SEED=n go test -run TestCrashSafety
 	}
 	rng := rand.New(rand.NewPCG(seed, seed))
-	var totalSegments, destroyed int
+	var totalSegments, destroyed, readers int
 	for i := 0; i < crashIterations; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+d.Path, crashEnv+"_ITER="+strconv.Itoa(i))
@@ -142,12 +218,38 @@ func TestCrashSafety(t *testing.T) {
 			cmd.Wait()
 			t.Fatalf("iteration %d: the child did not start: %q %v\n%s", i, buf, err, out.String())
 		}
+		// Every other iteration, a reader works beside the writer, as CLI commands beside
+		// `custodian serve` do.
+		var reader *exec.Cmd
+		var rout bytes.Buffer
+		if i%2 == 1 {
+			reader = exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+			reader.Env = append(os.Environ(), crashEnv+"="+d.Path, crashEnv+"_READER=1")
+			rstdout, _ := reader.StdoutPipe()
+			reader.Stderr = &rout
+			if err := reader.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rstdout.Read(buf); err != nil || string(buf[:5]) != "ready" {
+				reader.Wait()
+				t.Fatalf("iteration %d: the reader did not start: %q %v\n%s", i, buf, err, rout.String())
+			}
+			readers++
+		}
 		time.Sleep(time.Duration(rng.IntN(120)+1) * time.Millisecond)
+		if reader != nil {
+			reader.Process.Signal(syscall.SIGKILL)
+			if err := reader.Wait(); !killed(err) {
+				t.Fatalf("iteration %d: the reader failed beside the writer: %v\n%s", i, err, rout.String())
+			}
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		if err := cmd.Wait(); !killed(err) {
+			t.Fatalf("iteration %d: the writer failed: %v\n%s", i, err, out.String())
+		}
 		totalSegments, destroyed = checkInvariants(t, d, i)
 	}
-	t.Logf("%d kills; %d segments in the vault at the end; %d keys destroyed along the way", crashIterations, totalSegments, destroyed)
+	t.Logf("%d kills (%d with a reader beside the writer); %d segments in the vault at the end; %d keys destroyed along the way", crashIterations, readers, totalSegments, destroyed)
 	if destroyed == 0 {
 		t.Fatal("no key was ever destroyed: the test did not exercise destruction")
 	}
@@ -172,6 +274,10 @@ func checkInvariants(t *testing.T, d *datadir.Dir, iter int) (int, int) {
 	v, err := vault.Open(ctx, vault.Options{Data: d, Catalog: db, Audit: &logAuditor{log}, Now: now, Actor: "check"})
 	if err != nil {
 		t.Fatalf("iteration %d: recovery failed: %v", iter, err)
+	}
+	defer v.Close()
+	if !v.Recovered() {
+		t.Fatalf("iteration %d: no other process has the vault open, yet recovery did not run", iter)
 	}
 	// 6. The access log verifies, and agrees with the catalog.
 	key, _ := d.SigningKey()
@@ -216,4 +322,15 @@ func checkInvariants(t *testing.T, d *datadir.Dir, iter int) (int, int) {
 		t.Fatalf("iteration %d: %d destroyed keys but %d in the destruction record", iter, destroyed, records)
 	}
 	return rep.Segments, destroyed
+}
+
+// killed reports whether a child's Wait error is its death by SIGKILL (not an exit of its
+// own, which means it found something wrong).
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }

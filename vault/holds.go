@@ -59,13 +59,25 @@ func (v *Vault) ReleaseHold(ctx context.Context, id int64, by string) (*custodia
 	if !h.Active() {
 		return nil, custodian.Errorf(custodian.ECONFLICT, "보존 조치 %d은(는) 이미 해제되었습니다", "hold %d is already released", id)
 	}
-	if err := v.cat.ReleaseHold(ctx, id, v.now(), by); err != nil {
+	// Each step may use the reserve on a full disk, and each is safe to run again.
+	if err := v.spare("hold release", func() error { return v.cat.ReleaseHold(ctx, id, v.now(), by) }); err != nil {
 		return nil, err
 	}
-	if err := v.record(ctx, Event{Action: ActionHoldRelease, Camera: h.Camera, From: h.From, To: h.To, Object: fmt.Sprint(id), Detail: "by=" + by}); err != nil {
+	if err := v.spare("hold release", func() error {
+		return v.record(ctx, Event{Action: ActionHoldRelease, Camera: h.Camera, From: h.From, To: h.To, Object: fmt.Sprint(id), Detail: "by=" + by})
+	}); err != nil {
 		return nil, err
 	}
-	return v.finishRelease(ctx, h)
+	var d *custodian.Destruction
+	err = v.spare("hold release", func() error {
+		var err error
+		d, err = v.finishRelease(ctx, h)
+		return err
+	})
+	if err == nil {
+		v.ensureReserve()
+	}
+	return d, err
 }
 
 // finishRelease moves a released hold's segments where they belong and destroys its key.

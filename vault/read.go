@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -105,4 +106,63 @@ func (s *Segment) ReadAll() ([]byte, error) {
 // Find lists the segments of camera overlapping [from, to).
 func (v *Vault) Find(ctx context.Context, camera string, from, to time.Time) ([]custodian.Segment, error) {
 	return v.cat.Segments(ctx, camera, from, to)
+}
+
+// Missing returns the segments among segs whose files are gone: deleted or moved behind
+// Custodian's back. They are footage the catalog promises and the disk no longer has, and
+// count as gaps (Gaps) until `custodian verify` reports them.
+func (v *Vault) Missing(segs []custodian.Segment) []custodian.Segment {
+	var out []custodian.Segment
+	for _, s := range segs {
+		if _, err := os.Stat(v.path(s.Path)); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ActionMissing is the access-log action for a segment file found missing outside Verify.
+const ActionMissing = "vault.missing"
+
+// MissingFiles returns every complete segment whose file is gone, for a running server to
+// notice footage deleted behind its back between verifications. It only stats files.
+func (v *Vault) MissingFiles(ctx context.Context) ([]custodian.Segment, error) {
+	var candidates []custodian.Segment
+	err := v.cat.EachSegment(ctx, func(s custodian.Segment) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := os.Stat(v.path(s.Path)); errors.Is(err, fs.ErrNotExist) {
+			candidates = append(candidates, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []custodian.Segment
+	for _, s := range candidates {
+		if !v.gone(ctx, s) { // not destroyed or moved meanwhile
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// ReportMissing records, once each, the segments found missing: in the access log (result
+// "error") and returns how many were new.
+func (v *Vault) ReportMissing(ctx context.Context, segs []custodian.Segment, seen map[string]bool) (int, error) {
+	n := 0
+	for _, s := range segs {
+		if seen[s.ID] {
+			continue
+		}
+		if err := v.record(ctx, Event{Action: ActionMissing, Camera: s.Camera, From: s.Start, To: s.End, Object: s.ID, Result: "error",
+			Detail: "segment file missing (deleted or moved outside Custodian): " + s.Path}); err != nil {
+			return n, err
+		}
+		seen[s.ID] = true
+		n++
+	}
+	return n, nil
 }

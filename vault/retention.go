@@ -32,8 +32,42 @@ const DestructionMethod = "암호키 파기 후 파일 삭제 (data key destroye
 // reached its end date is released, segments that active holds cover are moved under the
 // holds' keys, keys whose expiry changed with the registry are rescheduled; then every
 // expired period key is destroyed with its files and a destruction record is written.
-// Its work grows with what expires and what is held, not with what is kept.
+// Its work grows with what expires and what is held, not with what is kept. On a full
+// disk it uses the vault's reserve (docs/design/vault.md, "A full disk").
 func (v *Vault) RunRetention(ctx context.Context, policy Policy, dryRun bool) (*RetentionReport, error) {
+	if dryRun {
+		return v.runRetention(ctx, policy, true)
+	}
+	var done *RetentionReport
+	err := v.spare("retention", func() error {
+		rep, err := v.runRetention(ctx, policy, false)
+		done = done.merge(rep)
+		return err
+	})
+	if err == nil {
+		v.ensureReserve()
+	}
+	return done, err
+}
+
+// merge adds what a second attempt did to what the first did.
+func (r *RetentionReport) merge(next *RetentionReport) *RetentionReport {
+	if r == nil {
+		return next
+	}
+	if next == nil {
+		return r
+	}
+	for _, d := range next.Destroyed {
+		r.add(&d)
+	}
+	r.Released = append(r.Released, next.Released...)
+	r.Moved += next.Moved
+	r.Rescheduled = max(r.Rescheduled, next.Rescheduled)
+	return r
+}
+
+func (v *Vault) runRetention(ctx context.Context, policy Policy, dryRun bool) (*RetentionReport, error) {
 	now := v.now()
 	rep := &RetentionReport{DryRun: dryRun, At: now, Destroyed: []custodian.Destruction{}}
 	if !dryRun {
@@ -202,11 +236,25 @@ type Gap struct {
 }
 
 // Gaps returns the spans of [from, to) that camera's segments do not cover, ignoring holes
-// shorter than tolerance.
+// shorter than tolerance. Segments whose files are missing do not cover anything.
 func (v *Vault) Gaps(ctx context.Context, camera string, from, to time.Time, tolerance time.Duration) ([]Gap, error) {
 	segs, err := v.cat.Segments(ctx, camera, from, to)
 	if err != nil {
 		return nil, err
+	}
+	// A segment whose file is gone is no footage.
+	if missing := v.Missing(segs); len(missing) > 0 {
+		gone := map[string]bool{}
+		for _, s := range missing {
+			gone[s.ID] = true
+		}
+		kept := segs[:0:0]
+		for _, s := range segs {
+			if !gone[s.ID] {
+				kept = append(kept, s)
+			}
+		}
+		segs = kept
 	}
 	var gaps []Gap
 	cur := from

@@ -68,6 +68,9 @@ type Options struct {
 	// Now returns the current time (tests move it).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Reserve is the disk space kept free for destruction and release on a full disk
+	// (datadir.ReserveFile); 0 means DefaultReserve, a negative value none.
+	Reserve int64
 }
 
 // Vault is an open vault.
@@ -80,22 +83,29 @@ type Vault struct {
 	now   func() time.Time
 	log   *slog.Logger
 
-	mu       sync.Mutex // guards master
+	mu       sync.Mutex // guards master and lock
 	master   []byte
 	masterID string
+
+	lock      *os.File // the open lock, held shared while the vault is open
+	recovered bool     // this Open ran recovery
+	reserve   int64
 }
 
 // Dir is the name of the vault directory inside the data directory.
 const Dir = "vault"
 
-// Open opens the vault: it finishes an interrupted key rotation, checks that the master key
-// is the one the data keys are wrapped with (refusing, and changing nothing, if not), and
-// runs recovery (docs/design/vault.md, "Recovery").
+// Open opens the vault. It takes the vault's open lock; when no other process has the vault
+// open, it finishes an interrupted key rotation, checks that the master key is the one the
+// data keys are wrapped with (refusing, and changing nothing, if not), and runs recovery
+// (docs/design/vault.md, "Recovery"). Beside another process (a running `custodian serve`)
+// it only checks the master key: in-flight segments belong to their writer. Close releases
+// the lock.
 func Open(ctx context.Context, opt Options) (*Vault, error) {
 	if opt.Data == nil || opt.Catalog == nil || opt.Audit == nil {
 		return nil, errors.New("vault: Data, Catalog and Audit are required")
 	}
-	v := &Vault{dir: opt.Data.File(Dir), data: opt.Data, cat: opt.Catalog, audit: opt.Audit, actor: opt.Actor, now: opt.Now, log: opt.Logger}
+	v := &Vault{dir: opt.Data.File(Dir), data: opt.Data, cat: opt.Catalog, audit: opt.Audit, actor: opt.Actor, now: opt.Now, log: opt.Logger, reserve: opt.Reserve}
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -105,19 +115,46 @@ func Open(ctx context.Context, opt Options) (*Vault, error) {
 	if v.actor == "" {
 		v.actor = "system"
 	}
-	if err := v.finishRotation(ctx); err != nil {
-		return nil, err
-	}
-	if err := v.loadMaster(ctx); err != nil {
-		return nil, err
+	if v.reserve == 0 {
+		v.reserve = DefaultReserve
 	}
 	if err := os.MkdirAll(v.dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := v.recover(ctx); err != nil {
-		return nil, fmt.Errorf("vault recovery: %w", err)
+	owner, err := v.lockOpen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.open(ctx, owner); err != nil {
+		v.Close()
+		return nil, err
 	}
 	return v, nil
+}
+
+func (v *Vault) open(ctx context.Context, owner bool) error {
+	if !owner {
+		return v.loadMaster(ctx)
+	}
+	if err := v.finishRotation(ctx); err != nil {
+		return err
+	}
+	if err := v.loadMaster(ctx); err != nil {
+		return err
+	}
+	err := v.spare("recovery", func() error { return v.recover(ctx) })
+	switch {
+	case err != nil && isNoSpace(err):
+		// What is left writing stays an intent, invisible to readers, until an open with
+		// space finishes recovery; the vault is consistent meanwhile.
+		v.log.Error("vault recovery deferred: the disk is full", "err", err)
+	case err != nil:
+		return fmt.Errorf("vault recovery: %w", err)
+	default:
+		v.recovered = true
+		v.ensureReserve()
+	}
+	return v.share()
 }
 
 // loadMaster reads the master key and checks it against the catalog.
@@ -147,9 +184,6 @@ func (v *Vault) loadMaster(ctx context.Context) error {
 	v.mu.Unlock()
 	return nil
 }
-
-// Close releases the vault.
-func (v *Vault) Close() error { return nil }
 
 // path returns the absolute path of a vault-relative path.
 func (v *Vault) path(rel string) string { return filepath.Join(v.dir, filepath.FromSlash(rel)) }
@@ -259,7 +293,7 @@ func (v *Vault) unwrap(ctx context.Context, k *custodian.DataKey) ([]byte, error
 	}
 	key, err := a.Open(nil, k.Wrapped[:a.NonceSize()], k.Wrapped[a.NonceSize():], wrapAD(k))
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "키 %s를 풀 수 없습니다 (마스터 키가 다르거나 카탈로그가 변경됨)", "cannot unwrap key %s (wrong master key or a changed catalog)", k.ID)
+		return nil, damagedKeyError{custodian.Errorf(custodian.EINVALID, "키 %s를 풀 수 없습니다 (마스터 키가 다르거나 카탈로그가 변경됨)", "cannot unwrap key %s (wrong master key or a changed catalog)", k.ID)}
 	}
 	return key, nil
 }

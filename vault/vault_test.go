@@ -86,11 +86,17 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { db.Close() })
 	e := &env{t: t, ctx: context.Background(), data: d, db: db, rec: &recorder{}, clock: &clock{t: day0}}
 	e.reopen()
+	t.Cleanup(func() { e.v.Close() })
 	return e
 }
 
+// reopen closes the vault, as a process that ends does, and opens it again (recovery runs:
+// no other process has it open).
 func (e *env) reopen() {
 	e.t.Helper()
+	if e.v != nil {
+		e.v.Close()
+	}
 	v, err := vault.Open(e.ctx, vault.Options{Data: e.data, Catalog: e.db, Audit: e.rec, Now: e.clock.Now, Actor: "test"})
 	if err != nil {
 		e.t.Fatal(err)

@@ -44,6 +44,9 @@ func (v *Vault) Create(ctx context.Context, camera string, start time.Time, clas
 		return nil, v.diskError(err)
 	}
 	dataKey, err := v.unwrap(ctx, key)
+	if errors.Is(err, errDamagedKey) && key.Kind == custodian.KeyPeriod {
+		key, dataKey, err = v.replaceDamaged(ctx, key, camera, day, ret)
+	}
 	if err != nil {
 		return nil, err
 	}
