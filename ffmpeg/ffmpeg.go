@@ -53,6 +53,9 @@ type Stream struct {
 	Height    int     // pixels
 	FrameRate float64 // frames per second (average; 0 if unknown)
 	Profile   string  // "High", "Main" ...
+	// Duration is how long the container says the stream is (0 if it does not say): a
+	// damaged or cut file may hold less (cmd/custodian ingest-file compares).
+	Duration time.Duration
 }
 
 // Info is what ffprobe says about an input.
@@ -109,6 +112,7 @@ type probeJSON struct {
 		Height       int    `json:"height"`
 		AvgFrameRate string `json:"avg_frame_rate"`
 		RFrameRate   string `json:"r_frame_rate"`
+		Duration     string `json:"duration"`
 		Disposition  struct {
 			AttachedPic int `json:"attached_pic"`
 		} `json:"disposition"`
@@ -126,9 +130,7 @@ func parseProbe(data []byte, path string) (*Info, error) {
 			"ffprobe가 %s에 대해 알 수 없는 결과를 냈습니다", "ffprobe gave an unexpected answer for %s", path)
 	}
 	info := &Info{Format: p.Format.FormatName, Streams: len(p.Streams)}
-	if d, err := strconv.ParseFloat(p.Format.Duration, 64); err == nil && d > 0 && d < 1e9 {
-		info.Duration = time.Duration(d * float64(time.Second))
-	}
+	info.Duration = seconds(p.Format.Duration)
 	for _, s := range p.Streams {
 		switch s.CodecType {
 		case "audio":
@@ -142,13 +144,21 @@ func parseProbe(data []byte, path string) (*Info, error) {
 				rate = frameRate(s.RFrameRate)
 			}
 			info.Video = &Stream{Index: s.Index, Codec: s.CodecName, Width: s.Width,
-				Height: s.Height, FrameRate: rate, Profile: s.Profile}
+				Height: s.Height, FrameRate: rate, Profile: s.Profile, Duration: seconds(s.Duration)}
 		}
 	}
 	return info, nil
 }
 
 // frameRate parses "num/den" (0 for "0/0" or garbage).
+// seconds reads a duration ffprobe gives in seconds ("79.500000"); 0 if absent or absurd.
+func seconds(s string) time.Duration {
+	if d, err := strconv.ParseFloat(s, 64); err == nil && d > 0 && d < 1e9 {
+		return time.Duration(d * float64(time.Second))
+	}
+	return 0
+}
+
 func frameRate(s string) float64 {
 	n, d, ok := strings.Cut(s, "/")
 	if !ok {

@@ -1,11 +1,14 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -239,5 +242,110 @@ func TestReopenKeepsData(t *testing.T) {
 	got, _, err := db.Registry(ctx)
 	if err != nil || !reflect.DeepEqual(got, r) {
 		t.Fatalf("after reopen: %v", err)
+	}
+}
+
+// The database holds requesters' names and contacts: it and its -wal and -shm files are
+// readable by their owner only, whatever the umask, and an existing 0644 database is
+// tightened when opened.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "custodian.db")
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if m := st.Mode().Perm(); m != 0o600 {
+				t.Errorf("%s: %s has mode %04o, want 0600", when, filepath.Base(p), m)
+			}
+		}
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("new database")
+	// An older database, made 0644 with its -wal and -shm, is tightened at open.
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db2, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("existing 0644 database")
+	db2.Close()
+	db.Close()
+}
+
+// A damaged page is found by Check, which names the file and what to do; a file that is
+// not a database at all is refused at open with the same advice.
+func TestCheckFindsDamagedPages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "custodian.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2000 {
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO filler (v) VALUES (?)`, strings.Repeat("x", 200)+fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("a sound database: %v", err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	// Overwrite the header of a page in the middle of the table with garbage.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	pages := st.Size() / 4096
+	if pages < 50 {
+		t.Fatalf("only %d pages", pages)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 64), (pages-10)*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	db, err = sqlite.Open(ctx, path) // the schema and the migrations table are intact
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer db.Close()
+	err = db.Check(ctx)
+	if err == nil {
+		t.Fatal("Check found nothing in a damaged database")
+	}
+	msg := err.Error()
+	if custodian.ErrorCode(err) != custodian.EINTERNAL || !strings.Contains(msg, path) || !strings.Contains(msg, "docs/OPERATIONS.md") || !strings.Contains(msg, "손상") {
+		t.Errorf("Check: %v", err)
+	}
+
+	// Not a database at all.
+	junk := filepath.Join(t.TempDir(), "custodian.db")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("not a database "), 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Open(ctx, junk); err == nil || !strings.Contains(err.Error(), junk) || !strings.Contains(err.Error(), "docs/OPERATIONS.md") {
+		t.Errorf("open of a non-database: %v", err)
 	}
 }

@@ -409,8 +409,10 @@ func httpStatus(err error) int {
 		return http.StatusConflict
 	case custodian.EUNAUTHORIZED:
 		return http.StatusForbidden
-	case "ERATELIMIT":
+	case custodian.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case custodian.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -65,7 +65,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 // errRateLimited answers a request over a rate limit (HTTP 429).
 func errRateLimited(wait time.Duration) error {
 	sec := int(wait.Seconds()) + 1
-	return &custodian.Error{Code: "ERATELIMIT", Ko: fmt.Sprintf("요청이 너무 잦습니다. %d초 뒤에 다시 하십시오", sec), En: fmt.Sprintf("too many requests: try again in %d seconds", sec)}
+	return &custodian.Error{Code: custodian.ERATELIMIT, Ko: fmt.Sprintf("요청이 너무 잦습니다. %d초 뒤에 다시 하십시오", sec), En: fmt.Sprintf("too many requests: try again in %d seconds", sec)}
 }
 
 // viewTicket is an opening of footage: who, which cameras, what period, why. The media

@@ -188,3 +188,44 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Fatalf("removed segment: %d\n%s%s", code, out, errs)
 	}
 }
+
+// A damaged MP4 (its moov says 79.5 s, its mdat is cut) decodes to a fraction of that: it is
+// refused, changing nothing, unless --partial, which imports what can be read and says how
+// much that is.
+func TestIngestDamagedFileRefusedUnlessPartial(t *testing.T) {
+	testmedia.Need(t, "ffmpeg", "ffprobe")
+	h264 := testmedia.Path(t, testmedia.VtestH264)
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-i", h264, "-c", "copy", "-movflags", "+faststart", whole).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	data, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.mp4")
+	if err := os.WriteFile(cut, data[:len(data)/4], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	c.ok("init")
+	c.ok("import", example003)
+	code, out, errs := c.run("--lang", "en", "ingest-file", "--camera", "ulsan-parking", "--start", "2026-11-22T09:00:00+09:00", cut)
+	if code != 1 || !strings.Contains(errs, "damaged or cut") || !strings.Contains(errs, "of the 79.5 s the file states") || !strings.Contains(errs, "--partial") {
+		t.Fatalf("damaged file: exit %d\n%s%s", code, out, errs)
+	}
+	var list struct{ Segments []json.RawMessage }
+	if err := json.Unmarshal([]byte(c.ok("footage", "list", "--camera", "ulsan-parking", "--json")), &list); err != nil || len(list.Segments) != 0 {
+		t.Fatalf("a refused import stored %d segments (%v)", len(list.Segments), err)
+	}
+	code, out, errs = c.run("--lang", "en", "ingest-file", "--partial", "--camera", "ulsan-parking", "--start", "2026-11-22T09:00:00+09:00", cut)
+	if code != 0 || !strings.Contains(errs, "warning: the file is damaged or cut") || !strings.Contains(out, "of the 79.5 s the file states") {
+		t.Fatalf("--partial: exit %d\n%s%s", code, out, errs)
+	}
+	// A whole file says how long it is, and needs no --partial.
+	out = c.ok("--lang", "en", "ingest-file", "--camera", "ulsan-lobby-1f", "--start", "2026-11-22T09:00:00+09:00", whole)
+	if !strings.Contains(out, "79.5 s of the 79.5 s the file states (100%)") && !strings.Contains(out, "of the 79.5 s the file states (99%)") {
+		t.Fatalf("whole file: %s", out)
+	}
+}

@@ -19,6 +19,7 @@ func cmdIngestFile(a *app, ctx context.Context, args []string) error {
 	camera := fs.String("camera", "", "카메라 ID ('custodian cameras list')")
 	start := fs.String("start", "", "파일의 첫 프레임이 촬영된 시각 (RFC 3339, 예: 2026-11-20T09:00:00+09:00)")
 	segment := fs.Duration("segment", vault.DefaultSegmentDuration, "세그먼트 길이 (keyframes permitting)")
+	partial := fs.Bool("partial", false, "파일이 말하는 길이보다 짧게 읽혀도 (손상·잘림) 읽히는 만큼 가져옵니다 (import what can be read of a damaged or cut file)")
 	pos, err := a.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -61,7 +62,24 @@ func cmdIngestFile(a *app, ctx context.Context, args []string) error {
 		err = cerr
 	}
 	if err != nil {
-		return custodian.Errorf(custodian.EINVALID, "%s를 가져올 수 없습니다 (아무것도 저장하지 않았습니다): %v", "cannot import %s (nothing was stored): %v", file, err)
+		return custodian.Errorf(custodian.EINVALID, "%s를 가져올 수 없습니다 (아무것도 저장하지 않았습니다): %w", "cannot import %s (nothing was stored): %w", file, err)
+	}
+	// A damaged or cut file decodes to less than its container states: refuse it unless
+	// --partial, and always say how much was read.
+	stated := probe.Duration
+	if probe.Video != nil && probe.Video.Duration > 0 {
+		stated = probe.Video.Duration
+	}
+	short := stated > 0 && stated-info.Duration > shortfallTolerance(stated)
+	amount := a.importedAmount(info.Duration, stated)
+	if short && !*partial {
+		return custodian.Errorf(custodian.EINVALID,
+			"%[1]s는 손상되었거나 잘렸습니다: %[2]s만 읽을 수 있습니다. 아무것도 저장하지 않았습니다; 읽히는 만큼이라도 가져오려면 --partial을 쓰십시오",
+			"%[1]s is damaged or cut: only %[3]s can be read. Nothing was stored; to import what can be read, use --partial",
+			file, amount[0], amount[1])
+	}
+	if short {
+		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg("경고: 파일이 손상되었거나 잘려 일부만 가져옵니다: "+amount[0], "warning: the file is damaged or cut; importing part of it: "+amount[1]))
 	}
 	t1 := t0.Add(info.Duration)
 	if existing, err := f.v.Find(ctx, *camera, t0, t1); err != nil {
@@ -96,14 +114,41 @@ func cmdIngestFile(a *app, ctx context.Context, args []string) error {
 	for _, s := range segs {
 		bytes += s.PlainSize
 	}
+	detail := fmt.Sprintf("segments=%d bytes=%d codec=%s duration=%.3fs", len(segs), bytes, info.Codec, info.Duration.Seconds())
+	if stated > 0 {
+		detail += fmt.Sprintf(" stated=%.3fs", stated.Seconds())
+	}
+	if short {
+		detail += " partial=true"
+	}
 	if _, err := f.log.Append(ctx, auditlog.Event{Actor: a.cliActor(), Source: "cli", Action: "footage.import", Camera: *camera, From: t0, To: segs[len(segs)-1].End,
-		Object: filepath.Base(file), Result: auditlog.ResultOK, Detail: fmt.Sprintf("segments=%d bytes=%d codec=%s", len(segs), bytes, info.Codec)}); err != nil {
+		Object: filepath.Base(file), Result: auditlog.ResultOK, Detail: detail}); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("가져왔습니다: 카메라 %s, %s ~ %s, 세그먼트 %d개, %s (%s %dx%d, 음성 제외, 재인코딩 없음)", *camera, kst(t0), kst(segs[len(segs)-1].End), len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height),
-		fmt.Sprintf("imported: camera %s, %s – %s, %d segments, %s (%s %dx%d, no audio, not re-encoded)", *camera, kst(t0), kst(segs[len(segs)-1].End), len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height)))
+		fmt.Sprintf("가져왔습니다: 카메라 %s, %s ~ %s (%s), 세그먼트 %d개, %s (%s %dx%d, 음성 제외, 재인코딩 없음)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[0], len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height),
+		fmt.Sprintf("imported: camera %s, %s – %s (%s), %d segments, %s (%s %dx%d, no audio, not re-encoded)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[1], len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height)))
 	return nil
+}
+
+// shortfallTolerance is how much shorter than its stated duration a file may read without
+// being called damaged: the last frame's length and rounding (half a second, or 1%).
+func shortfallTolerance(stated time.Duration) time.Duration {
+	return max(500*time.Millisecond, stated/100)
+}
+
+// importedAmount says, in Korean and English, how much of a file was read: "18.0 s of the
+// 79.5 s the file states (23%)", or just "79.5 s" when the file states no duration.
+func (a *app) importedAmount(read, stated time.Duration) [2]string {
+	if stated <= 0 {
+		s := fmt.Sprintf("%.1f초", read.Seconds())
+		return [2]string{s, fmt.Sprintf("%.1f s", read.Seconds())}
+	}
+	pct := int(100 * read.Seconds() / stated.Seconds())
+	return [2]string{
+		fmt.Sprintf("파일이 말하는 %.1f초 중 %.1f초 (%d%%)", stated.Seconds(), read.Seconds(), pct),
+		fmt.Sprintf("%.1f s of the %.1f s the file states (%d%%)", read.Seconds(), stated.Seconds(), pct),
+	}
 }
 
 func cmdClip(a *app, ctx context.Context, args []string) error {

@@ -54,6 +54,8 @@ type app struct {
 	getenv   func(string) string
 	// logRetention is how long the access log is kept (0: the default, two years).
 	logRetention time.Duration
+	// dbChecked is set once the database has been checked in this run (warnDamaged).
+	dbChecked bool
 }
 
 // command is one subcommand. Its name may have two words ("policy render").
@@ -216,38 +218,69 @@ func (a *app) setLang(l string) error {
 	return nil
 }
 
-// finish prints err, if any, and returns the exit status.
+// Exit statuses. Every error code (custodian.Codes) has one; docs/ARCHITECTURE.md and the
+// README list them.
+const (
+	exitOK          = 0
+	exitRefused     = 1   // invalid, not_found, conflict: the request was refused and nothing changed
+	exitUsage       = 2   // the command was called wrongly
+	exitDenied      = 3   // unauthorized
+	exitTryLater    = 4   // rate_limited, unavailable: try again later
+	exitInternal    = 5   // internal: a fault of the system (or of its disk, files, database)
+	exitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM)
+)
+
+// exitStatus maps an error code to the exit status.
+func exitStatus(code string) int {
+	switch code {
+	case "":
+		return exitOK
+	case custodian.EINVALID, custodian.ENOTFOUND, custodian.ECONFLICT:
+		return exitRefused
+	case custodian.EUNAUTHORIZED:
+		return exitDenied
+	case custodian.ERATELIMIT, custodian.EUNAVAILABLE:
+		return exitTryLater
+	}
+	return exitInternal
+}
+
+// finish prints err, if any, and returns the exit status: errors are decided here, in one
+// place, from their codes (exitStatus).
 func (a *app) finish(err error) int {
 	if err == nil || errors.Is(err, errHelpShown) {
-		return 0
+		return exitOK
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(a.stderr, "custodian: %s\n", ue.msg)
-		return 2
+		return exitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg("중단되었습니다 (interrupted)", "interrupted"))
+		return exitInterrupted
+	}
+	if d := a.damaged(err); d != nil {
+		err = d
 	}
 	var ve *custodian.ValidationError
 	if errors.As(err, &ve) {
-		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg(fmt.Sprintf("%d개의 문제가 있어 아무것도 바꾸지 않았습니다", len(ve.Problems)), fmt.Sprintf("%d problem(s); nothing was changed", len(ve.Problems))))
+		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg(fmt.Sprintf("%d개의 문제가 있어 아무것도 바꾸지 않았습니다", ve.Count()), fmt.Sprintf("%d problem(s); nothing was changed", ve.Count())))
 		for _, p := range ve.Problems {
 			if a.lang == "en" {
 				p.Ko, p.En = p.En, ""
 			}
 			fmt.Fprintf(a.stderr, "  %s\n", p)
 		}
-		return 1
+		return exitStatus(custodian.EINVALID)
 	}
 	var ce *custodian.Error
 	if errors.As(err, &ce) {
 		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg(ce.Ko+" ("+ce.En+")", ce.En))
-		return 1
-	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(a.stderr, "custodian: %s\n", a.msg("중단되었습니다 (interrupted)", "interrupted"))
-		return 130
+		return exitStatus(ce.Code)
 	}
 	fmt.Fprintf(a.stderr, "custodian: %v\n", err)
-	return 1
+	return exitStatus(custodian.ErrorCode(err))
 }
 
 // msg picks the message for the language: Korean by default, English with --lang en.
@@ -320,13 +353,78 @@ func (a *app) parseOpen(ctx context.Context, fs *flag.FlagSet, args []string, mi
 	return pos, db, err
 }
 
-// openDB opens the data directory and its database.
+// openDB opens the data directory and its database, warning if it is damaged (warnDamaged).
 func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	d, err := datadir.Open(a.dataPath)
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, d.DBPath())
+	db, err := sqlite.Open(ctx, d.DBPath())
+	if err != nil {
+		return nil, err
+	}
+	a.warnDamaged(ctx, db)
+	return db, nil
+}
+
+// quickCheckLimit is the largest database every command checks at open (about 0.2 s of
+// quick_check); serve checks any size before it starts (checkDB).
+const quickCheckLimit = 16 << 20
+
+// warnDamaged checks a database of at most quickCheckLimit bytes and warns on stderr when it
+// is damaged; the command goes on, so that what is still readable can be read (and exported)
+// before the database is restored. A larger database is checked by serve at start and by
+// any command that reads a damaged page (finish names the file then).
+func (a *app) warnDamaged(ctx context.Context, db *sqlite.DB) {
+	if a.dbChecked {
+		return
+	}
+	a.dbChecked = true
+	if st, err := os.Stat(db.Path()); err != nil || st.Size() > quickCheckLimit {
+		return
+	}
+	if err := db.Check(ctx); err != nil {
+		fmt.Fprintf(a.stderr, "custodian: %s: %s\n", a.msg("경고", "warning"), a.errText(err))
+	}
+}
+
+// checkDB refuses to go on with a damaged database: serve runs it before it opens the vault,
+// so that nothing is written into a damaged file.
+func (a *app) checkDB(ctx context.Context) error {
+	d, err := datadir.Open(a.dataPath)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, d.DBPath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a.dbChecked = true
+	return db.Check(ctx)
+}
+
+// damaged returns the error that names the damaged database and what to do, when err comes
+// from reading a damaged page, and nil otherwise.
+func (a *app) damaged(err error) error {
+	var ce *custodian.Error
+	if errors.As(err, &ce) && strings.Contains(ce.En, "docs/OPERATIONS.md") {
+		return nil // already says so
+	}
+	d, derr := datadir.Open(a.dataPath)
+	if derr != nil {
+		return nil
+	}
+	return sqlite.Damage(err, d.DBPath())
+}
+
+// errText is err's message in the language: Korean (English), or English with --lang en.
+func (a *app) errText(err error) string {
+	var ce *custodian.Error
+	if errors.As(err, &ce) {
+		return a.msg(ce.Ko+" ("+ce.En+")", ce.En)
+	}
+	return err.Error()
 }
 
 // output opens where a command writes: a file (written whole, then renamed into place, so

@@ -55,6 +55,9 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	if err := rec.check(a); err != nil {
 		return err
 	}
+	if err := a.checkDB(ctx); err != nil {
+		return err // a damaged database: refuse to start (docs/OPERATIONS.md)
+	}
 	f, err := a.openFootage(ctx)
 	if err != nil {
 		return err

@@ -47,6 +47,7 @@ func (a *app) openAccounts(ctx context.Context) (*accountsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.warnDamaged(ctx, db)
 	log, err := a.openAudit()
 	if err != nil {
 		db.Close()

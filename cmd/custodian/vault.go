@@ -81,6 +81,7 @@ func (a *app) openFootage(ctx context.Context) (*footage, error) {
 	if f.db, err = sqlite.Open(ctx, d.DBPath()); err != nil {
 		return nil, err
 	}
+	a.warnDamaged(ctx, f.db)
 	if f.log, err = a.openAudit(); err != nil {
 		f.Close()
 		return nil, err
