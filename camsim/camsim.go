@@ -48,7 +48,8 @@ type Footage struct {
 	period int64 // ticks of one loop (the file's duration)
 	params [][]byte
 	sdp    func(path string) []byte
-	bytes  int64 // video bytes of one loop
+	bytes  int64      // video bytes of one loop
+	units  [][][]byte // the access units, for FaultCorrupt
 }
 
 type simFrame struct {
@@ -121,10 +122,18 @@ func Load(ctx context.Context, file string) (*Footage, error) {
 	if len(units) == 0 || len(units) != len(pts) || !keys[0] {
 		return nil, custodian.Errorf(custodian.EINVALID, "%s: 프레임 %d개와 시각 %d개가 맞지 않습니다", "%s: %d frames but %d timestamps", file, len(units), len(pts))
 	}
-	f := &Footage{Codec: "H264", Width: v.Width, Height: v.Height}
+	codecName := "H264"
 	if hevc {
-		f.Codec = "H265"
+		codecName = "H265"
 	}
+	return build(codecName, v.Width, v.Height, units, keys, pts, dts), nil
+}
+
+// build packetises access units (in decode order, with their presentation and decode
+// times in 90 kHz ticks) for serving.
+func build(codecName string, width, height int, units [][][]byte, keys []bool, pts, dts []int64) *Footage {
+	hevc := codecName == "H265"
+	f := &Footage{Codec: codecName, Width: width, Height: height, units: units}
 	// Times from the first frame's decode time; the loop lasts until one frame after
 	// the last frame presented.
 	firstPTS, lastPTS := pts[0], pts[0]
@@ -206,7 +215,7 @@ func Load(ctx context.Context, file string) (*Footage, error) {
 			"a=fmtp:" + strconv.Itoa(payloadType) + " " + strings.Join(sprop, ";") + "\r\n" +
 			"a=control:trackID=0\r\n")
 	}
-	return f, nil
+	return f
 }
 
 // Options configure a Server.
@@ -224,6 +233,9 @@ type Options struct {
 	// demonstrations of health reporting: camera number → fault.
 	Faults     map[int]Fault
 	FaultAfter time.Duration
+	// FaultFor, if set, ends the faults FaultCorrupt and FaultGarbage after this long: the
+	// camera then sends good frames again.
+	FaultFor time.Duration
 	Logf       func(format string, args ...any)
 }
 
@@ -236,15 +248,18 @@ const (
 	FaultStall   Fault = "stall"   // stops sending, keeps the connection open
 	FaultLie     Fault = "lie"     // timestamps jump an hour ahead every 3 s
 	FaultCut     Fault = "cut"     // closes the connection in the middle of a frame
+	// FaultCorrupt sends well-formed packets of pictures whose slices are garbage (the
+	// NAL unit headers kept, the rest random; see Corrupt).
+	FaultCorrupt Fault = "corrupt"
 )
 
 // ParseFault reads a fault's name.
 func ParseFault(s string) (Fault, error) {
 	switch f := Fault(s); f {
-	case FaultGarbage, FaultStall, FaultLie, FaultCut:
+	case FaultGarbage, FaultStall, FaultLie, FaultCut, FaultCorrupt:
 		return f, nil
 	}
-	return "", custodian.Errorf(custodian.EINVALID, "알 수 없는 결함 %q (garbage, stall, lie, cut)", "unknown fault %q (garbage, stall, lie, cut)", s)
+	return "", custodian.Errorf(custodian.EINVALID, "알 수 없는 결함 %q (garbage, stall, lie, cut, corrupt)", "unknown fault %q (garbage, stall, lie, cut, corrupt)", s)
 }
 
 // Server serves simulated cameras over RTSP.
@@ -254,8 +269,9 @@ type Server struct {
 	srv     *rtsp.Server
 	// Sent counts the RTP packets sent by all cameras, Frames the frames; Late the frames
 	// sent more than a frame interval after their time (the simulator, or a client that
-	// does not read fast enough, could not keep up).
-	Sent, Frames, Late atomic.Uint64
+	// does not read fast enough, could not keep up); Corrupted the frames sent garbled by
+	// FaultCorrupt.
+	Sent, Frames, Late, Corrupted atomic.Uint64
 }
 
 // NewServer returns a server of opt.Cameras cameras playing f.
@@ -364,7 +380,11 @@ func (s *Server) stream(cam, start int, sess *rtsp.ServerSession) {
 			} else if -d > time.Duration(frameDur)*time.Second/clockRate {
 				s.Late.Add(1)
 			}
-			faulty := fault != "" && time.Since(t0) > faultAfter
+			since := time.Since(t0)
+			faulty := fault != "" && since > faultAfter
+			if (fault == FaultCorrupt || fault == FaultGarbage) && s.opt.FaultFor > 0 && since > faultAfter+s.opt.FaultFor {
+				faulty = false
+			}
 			if faulty && fault == FaultStall {
 				<-sess.Done()
 				return
@@ -375,7 +395,12 @@ func (s *Server) stream(cam, start int, sess *rtsp.ServerSession) {
 			}
 			ts := ts0 + uint32(loop*f.period+fr.pts-offset) + lie
 			buf, out = buf[:0], out[:0]
-			for _, p := range fr.pkts {
+			pkts := fr.pkts
+			if faulty && fault == FaultCorrupt {
+				pkts = s.corrupt(i, loop)
+				s.Corrupted.Add(1)
+			}
+			for _, p := range pkts {
 				at := len(buf)
 				buf = append(buf, p...)
 				q := buf[at:]
@@ -385,7 +410,7 @@ func (s *Server) stream(cam, start int, sess *rtsp.ServerSession) {
 				seq++
 			}
 			at0 := 0
-			for _, p := range fr.pkts {
+			for _, p := range pkts {
 				out = append(out, buf[at0:at0+len(p)])
 				at0 += len(p)
 			}
@@ -408,4 +433,20 @@ func (s *Server) stream(cam, start int, sess *rtsp.ServerSession) {
 			s.Frames.Add(1)
 		}
 	}
+}
+
+// corrupt returns the packets of frame i of the loop with its slices garbled (Corrupt,
+// seeded by the frame's place in the footage, so that a run is repeatable).
+func (s *Server) corrupt(i int, loop int64) [][]byte {
+	f := s.footage
+	au := Corrupt(f.Codec, f.units[i], uint64(loop)*uint64(len(f.units))+uint64(i))
+	var pkts [][]byte
+	if f.Codec == "H265" {
+		pk := &h265.Packetizer{PayloadType: payloadType, MTU: 1400}
+		pkts = pk.Packetize(au, 0)
+	} else {
+		pk := &h264.Packetizer{PayloadType: payloadType, MTU: 1400}
+		pkts = pk.Packetize(au, 0)
+	}
+	return pkts
 }

@@ -36,7 +36,7 @@ func BenchmarkSegmenter(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		f := frame{nalus: [][]byte{nalu}, pts: int64(i) * 9000, key: i%20 == 0, arrival: t0}
-		if err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(f, init, testTrack); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,11 +44,15 @@ type Status struct {
 	Lost      uint64    `json:"lost_packets"` // RTP packets missing (sequence gaps)
 	Dropped   uint64    `json:"dropped_frames"`
 	Waiting   uint64    `json:"frames_before_keyframe"` // frames dropped waiting for a keyframe
-	Jumps     uint64    `json:"timestamp_jumps"`
-	Gaps      uint64    `json:"gaps"`        // times the footage was interrupted (reconnects, jumps)
-	Reconnect uint64    `json:"connections"` // successful connections
-	Segments  uint64    `json:"segments"`
-	Bytes     uint64    `json:"bytes"` // bytes of footage stored
+	// Undecodable counts the frames dropped because they cannot be decoded: headers that
+	// do not parse, packets the depacketiser refused, and the inter frames after such a
+	// frame up to the next good keyframe (docs/design/recording.md, "Undecodable frames").
+	Undecodable uint64 `json:"undecodable_frames"`
+	Jumps       uint64 `json:"timestamp_jumps"`
+	Gaps        uint64 `json:"gaps"`        // times the footage was interrupted (reconnects, jumps)
+	Reconnect   uint64 `json:"connections"` // successful connections
+	Segments    uint64 `json:"segments"`
+	Bytes       uint64 `json:"bytes"` // bytes of footage stored
 	// LagMs is the time from the arrival of a segment's last frame to its durable commit,
 	// for the last segment.
 	LagMs float64 `json:"commit_lag_ms"`
@@ -60,7 +64,7 @@ type Status struct {
 
 // counters are a camera's live figures, updated by its worker and read by Status.
 type counters struct {
-	frames, packets, lost, dropped, waiting, jumps, gaps, conns, segments, bytes, videoBytes atomic.Uint64
+	frames, packets, lost, dropped, waiting, jumps, gaps, conns, segments, bytes, videoBytes, undecodable atomic.Uint64
 
 	mu     sync.Mutex
 	st     Status
@@ -157,6 +161,8 @@ func (c *counters) snapshot() Status {
 	st.Frames, st.Packets, st.Lost, st.Dropped = f, c.packets.Load(), c.lost.Load(), c.dropped.Load()
 	st.Waiting, st.Jumps, st.Gaps, st.Reconnect = c.waiting.Load(), c.jumps.Load(), c.gaps.Load(), c.conns.Load()
 	st.Segments, st.Bytes = c.segments.Load(), c.bytes.Load()
+	st.Undecodable = c.undecodable.Load()
+	st.Dropped += st.Undecodable
 	st.Notes = append([]string(nil), c.st.Notes...)
 	return st
 }

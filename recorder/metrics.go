@@ -31,6 +31,7 @@ func (r *Recorder) WriteMetrics(w io.Writer) error {
 	metric("custodian_camera_rtp_packets_total", "counter", "RTP packets received.", func(s *Status) float64 { return float64(s.Packets) })
 	metric("custodian_camera_rtp_packets_lost_total", "counter", "RTP packets missing (sequence gaps).", func(s *Status) float64 { return float64(s.Lost) })
 	metric("custodian_camera_frames_dropped_total", "counter", "Frames dropped (lost packets, too large, undecodable).", func(s *Status) float64 { return float64(s.Dropped) })
+	metric("custodian_camera_frames_undecodable_total", "counter", "Frames dropped as undecodable (headers that do not parse, malformed packets, a broken reference chain).", func(s *Status) float64 { return float64(s.Undecodable) })
 	metric("custodian_camera_timestamp_jumps_total", "counter", "Timestamp discontinuities.", func(s *Status) float64 { return float64(s.Jumps) })
 	metric("custodian_camera_gaps_total", "counter", "Interruptions of the footage (disconnects, jumps).", func(s *Status) float64 { return float64(s.Gaps) })
 	metric("custodian_camera_connections_total", "counter", "Successful connections.", func(s *Status) float64 { return float64(s.Reconnect) })

@@ -22,6 +22,11 @@ type params interface {
 	// all known), its track, and an error if they cannot be parsed.
 	init() ([]byte, fmp4.Track, error)
 	newDepacketizer() codec.Depacketizer
+	// check tells whether an access unit can be decoded as far as its NAL unit and slice
+	// headers show, against the parameter sets known so far (docs/design/recording.md,
+	// "Undecodable frames"); resync forgets the last picture (after a lost one).
+	check(nalus [][]byte) error
+	resync()
 }
 
 // setList keeps the latest parameter set of each kind.
@@ -40,7 +45,13 @@ func (s *setList) set(i int, b []byte) {
 	}
 }
 
-type h264Params struct{ setList }
+type h264Params struct {
+	setList
+	ck *h264.Checker
+}
+
+func (p *h264Params) check(nalus [][]byte) error { return p.ck.Check(nalus) }
+func (p *h264Params) resync()                    { p.ck.Resync() }
 
 func (p *h264Params) codecName() string                   { return "H264" }
 func (p *h264Params) newDepacketizer() codec.Depacketizer { return h264.NewDepacketizer() }
@@ -94,7 +105,13 @@ func (s *setList) finish(entry string, cfg []byte, w, h int) ([]byte, fmp4.Track
 	return b, t, nil
 }
 
-type h265Params struct{ setList }
+type h265Params struct {
+	setList
+	ck *h265.Checker
+}
+
+func (p *h265Params) check(nalus [][]byte) error { return p.ck.Check(nalus) }
+func (p *h265Params) resync()                    {}
 
 func (p *h265Params) codecName() string                   { return "H265" }
 func (p *h265Params) newDepacketizer() codec.Depacketizer { return h265.NewDepacketizer() }
@@ -140,10 +157,12 @@ func (p *h265Params) init() ([]byte, fmp4.Track, error) {
 func newParams(codecName string, fmtp map[string]string) (params, error) {
 	switch codecName {
 	case "H264":
-		p := &h264Params{}
+		p := &h264Params{ck: h264.NewChecker()}
 		if v := fmtp["sprop-parameter-sets"]; v != "" {
 			sps, pps, err := h264.SpropParameterSets(v)
 			if err == nil {
+				p.ck.Observe(sps)
+				p.ck.Observe(pps)
 				for _, s := range sps {
 					p.set(0, s)
 				}
@@ -154,7 +173,7 @@ func newParams(codecName string, fmtp map[string]string) (params, error) {
 		}
 		return p, nil
 	case "H265":
-		p := &h265Params{}
+		p := &h265Params{ck: h265.NewChecker()}
 		if fmtp["sprop-max-don-diff"] != "" && fmtp["sprop-max-don-diff"] != "0" {
 			return nil, custodian.Errorf(custodian.EINVALID,
 				"H.265 스트림이 DONL(sprop-max-don-diff=%s)을 씁니다: 지원하지 않으므로 ffmpeg 출처를 쓰십시오",
@@ -163,6 +182,8 @@ func newParams(codecName string, fmtp map[string]string) (params, error) {
 		if fmtp["sprop-vps"] != "" {
 			vps, sps, pps, err := h265.SpropParameterSets(fmtp["sprop-vps"], fmtp["sprop-sps"], fmtp["sprop-pps"])
 			if err == nil {
+				p.ck.Observe(sps)
+				p.ck.Observe(pps)
 				for i, l := range [][][]byte{vps, sps, pps} {
 					for _, s := range l {
 						p.set(i, s)

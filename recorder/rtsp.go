@@ -11,6 +11,7 @@ import (
 
 	"custodian"
 	"custodian/codec"
+	"custodian/live"
 	"custodian/rtsp"
 )
 
@@ -96,8 +97,9 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	s.seg = newSegmenter(ctx, w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
 	s.seg.jitter = !w.r.opt.NoJitter
 	if hub := w.r.opt.Live; hub != nil {
-		s.seg.live = hub.Open(w.cfg.camera)
-		defer s.seg.live.Close() // after the segment is closed (deferred below)
+		// The live view is a tee of the frames kept for the segments.
+		s.feed = hub.Open(w.cfg.camera)
+		defer s.feed.Close() // after the segment is closed (deferred below)
 	}
 	defer func() {
 		if cerr := s.seg.close(); cerr != nil && err == nil && ctx.Err() == nil {
@@ -151,6 +153,8 @@ type rtpSession struct {
 	accounted  codec.Stats
 	recording  bool
 	sinceCheck int
+	feed       *live.Feed // the live view's feed (nil: none)
+	broken     bool       // a frame was undecodable: inter frames are dropped until a good keyframe
 }
 
 // account adds the depacketizer's counts to the camera's.
@@ -170,13 +174,24 @@ func (s *rtpSession) packet(data []byte) error {
 	if s.pkt.PayloadType != s.pt {
 		return nil // not the video's payload type (a camera multiplexing something else)
 	}
-	units, _ := s.dep.Push(&s.pkt) // malformed payloads are counted by the depacketizer
+	lost := s.dep.Stats().Lost
+	units, perr := s.dep.Push(&s.pkt) // malformed payloads are counted by the depacketizer
+	if s.dep.Stats().Lost != lost {
+		s.p.resync() // a lost picture: the next one's frame_num may skip
+	}
 	var arrival time.Time
 	if len(units) > 0 {
 		arrival = time.Now() // the arrival of a frame is that of its last packet
 	}
 	for _, au := range units {
 		if err := s.frame(au, arrival); err != nil {
+			return err
+		}
+	}
+	if perr != nil {
+		// A malformed packet (after the units it completed): its unit was dropped, and
+		// the frames that refer to it cannot be decoded.
+		if err := s.undecodable(perr, 1); err != nil {
 			return err
 		}
 	}
@@ -189,6 +204,9 @@ func (s *rtpSession) packet(data []byte) error {
 func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
 	prev := s.tl.ext
 	ext := s.tl.extend(au.RTPTime)
+	if reason := s.gate(au.NALUs, au.Key); reason != nil {
+		return s.undecodable(reason, 1)
+	}
 	s.p.observe(au.NALUs)
 	if reason := s.tl.jumpReason(prev, ext, arrival); reason != "" {
 		s.w.c.add(&s.w.c.jumps, 1)
@@ -197,8 +215,8 @@ func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
 		if err := s.seg.close(); err != nil {
 			return err
 		}
-		if s.seg.live != nil {
-			s.seg.live.Discontinuity()
+		if s.feed != nil {
+			s.feed.Discontinuity()
 		}
 		s.tl.anchored = false
 	}
@@ -223,8 +241,12 @@ func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
 	for _, n := range au.NALUs {
 		size += len(n)
 	}
-	if err := s.seg.add(frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init, track); err != nil {
+	kept, err := s.seg.add(frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init, track)
+	if err != nil {
 		return err
+	}
+	if kept && s.feed != nil {
+		s.feed.Frame(init, track, au.NALUs, ext, au.Key)
 	}
 	if s.seg.active() {
 		s.lastFrame = arrival

@@ -8,7 +8,6 @@ import (
 
 	"custodian"
 	"custodian/fmp4"
-	"custodian/live"
 	"custodian/vault"
 )
 
@@ -68,7 +67,6 @@ type segmenter struct {
 	segTarget time.Duration
 	tl        *timeline
 	stats     *counters
-	live      *live.Feed // the live view's feed (nil: none)
 
 	init  []byte // the init segment of the current track
 	track fmp4.Track
@@ -101,26 +99,27 @@ func (s *segmenter) active() bool { return s.w != nil }
 
 // add takes the next frame (in decode order). init is the init segment for the frame's
 // parameters (it changes only at keyframes); a keyframe whose init differs from the
-// current one starts a new segment. A frame before the first keyframe is dropped.
-func (s *segmenter) add(f frame, init []byte, track fmp4.Track) error {
+// current one starts a new segment. A frame before the first keyframe is dropped. It
+// reports whether the frame was kept (the worker tees kept frames to the live view).
+func (s *segmenter) add(f frame, init []byte, track fmp4.Track) (kept bool, err error) {
 	if !f.key && s.w != nil && s.tl.dur(f.pts-s.origin) >= custodian.MaxSegmentDuration-time.Minute {
 		// No keyframe for almost the longest a segment may be: end it here and wait.
 		if err := s.close(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if !f.key && s.w == nil {
 		s.stats.add(&s.stats.waiting, 1)
-		return nil
+		return false, nil
 	}
 	if f.key {
 		if err := s.keyframe(f, init, track); err != nil {
-			return err
+			return false, err
 		}
 	} else if s.pending.Len() > 0 && f.pts > s.curKey {
 		// The first trailing picture: every leading picture of cur has arrived.
 		if err := s.flushPending(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if f.pts < s.origin {
@@ -128,18 +127,15 @@ func (s *segmenter) add(f frame, init []byte, track fmp4.Track) error {
 		// RASL frames, presented before it): it refers to footage before the segment and
 		// cannot be decoded; it is dropped, not its whole group of pictures.
 		s.stats.add(&s.stats.dropped, 1)
-		return nil
+		return false, nil
 	}
 	if s.cur.Size() > maxGOPBytes {
 		s.stats.add(&s.stats.dropped, 1)
-		return errTooBigGOP
+		return false, errTooBigGOP
 	}
 	s.cur.Add(f.nalus, f.pts, f.key)
 	s.lastPTS, s.havePTS = f.pts, true
-	if s.live != nil {
-		s.live.Frame(init, track, f.nalus, f.pts, f.key)
-	}
-	return nil
+	return true, nil
 }
 
 // keyframe starts a new fragment (and perhaps a new segment) at f.

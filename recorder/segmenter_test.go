@@ -73,7 +73,7 @@ func feed(t *testing.T, s *segmenter, init []byte, t0 time.Time, n, gop int, bfr
 			s.tl.anchor(pts, arrival)
 		}
 		f := frame{nalus: [][]byte{{0x65, byte(i)}}, pts: pts, key: i%gop == 0, arrival: arrival}
-		if err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(f, init, testTrack); err != nil {
 			t.Fatalf("frame %d: %v", i, err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestSegmenterDropsFramesBeforeKeyframe(t *testing.T) {
 	t0 := time.Now()
 	tl.anchor(0, t0)
 	for i := 0; i < 5; i++ {
-		if err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
+		if _, err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
 		if i >= 20 {
 			in, tr = init2, other
 		}
-		if err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
+		if _, err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,7 +196,7 @@ func TestSegmenterStoreFailure(t *testing.T) {
 	tl.anchor(0, t0)
 	var err error
 	for i := 0; i < 60 && err == nil; i++ {
-		err = s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
+		_, err = s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
 	}
 	if err == nil || err.Error() != "disk full" {
 		t.Fatalf("err = %v, want the store's", err)
@@ -255,7 +255,7 @@ func TestSegmenterOpenGOPAtStart(t *testing.T) {
 	tl.anchor(4*9000, t0)
 	for _, p := range order {
 		f := frame{nalus: [][]byte{{1}}, pts: p * 9000, key: p == 4 || p == 18, arrival: t0}
-		if err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(f, init, testTrack); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -191,11 +191,11 @@ func cmdCamsim(a *app, ctx context.Context, args []string) error {
 	user := fs.String("user", "", "요구할 사용자 (require this user)")
 	pwFile := fs.String("password-file", "", "요구할 비밀번호 파일 (require the password in this file)")
 	faults := map[int]camsim.Fault{}
-	fs.Func("fault", "카메라 N이 3초 뒤부터 오작동: N=garbage|stall|lie|cut, 여러 번 가능 (camera N misbehaves after 3 s; repeatable)", func(v string) error {
+	fs.Func("fault", "카메라 N이 3초 뒤부터 오작동: N=garbage|stall|lie|cut|corrupt, 여러 번 가능 (camera N misbehaves after 3 s; repeatable)", func(v string) error {
 		num, kind, ok := strings.Cut(v, "=")
 		n, err := strconv.Atoi(num)
 		if !ok || err != nil || n < 1 {
-			return fmt.Errorf("want N=garbage|stall|lie|cut, got %q", v)
+			return fmt.Errorf("want N=garbage|stall|lie|cut|corrupt, got %q", v)
 		}
 		f, err := camsim.ParseFault(kind)
 		if err != nil {

@@ -15,6 +15,13 @@ type SPS struct {
 	BitDepthChroma  uint8
 	Width, Height   int     // of the picture after frame cropping, in luma samples
 	FrameRate       float64 // time_scale / (2 × num_units_in_tick) from the VUI timing info; 0 when absent
+
+	// What a slice header needs (ParseSliceHeader).
+	ID                  uint32 // seq_parameter_set_id
+	Log2MaxFrameNum     uint8  // log2_max_frame_num_minus4 + 4
+	SeparateColourPlane bool   // separate_colour_plane_flag
+	MBs                 int    // macroblocks of a frame (PicWidthInMbs × FrameHeightInMbs)
+	FrameNumGaps        bool   // gaps_in_frame_num_value_allowed_flag
 }
 
 // highProfile tells whether a profile_idc has the chroma_format_idc … scaling list fields
@@ -49,9 +56,11 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 		BitDepthLuma:    8,
 		BitDepthChroma:  8,
 	}
-	if id := r.UE(); id > 31 {
+	id := r.UE()
+	if id > 31 {
 		return nil, errSPSField("seq_parameter_set_id", id)
 	}
+	s.ID = uint32(id)
 	separateColourPlane := false
 	if highProfile(s.ProfileIDC) {
 		cf := r.UE()
@@ -91,6 +100,8 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 	}
 	if v := r.UE(); v > 12 {
 		return nil, errSPSField("log2_max_frame_num_minus4", v)
+	} else {
+		s.Log2MaxFrameNum = uint8(v + 4)
 	}
 	switch poc := r.UE(); poc {
 	case 0:
@@ -112,8 +123,8 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 	default:
 		return nil, errSPSField("pic_order_cnt_type", poc)
 	}
-	r.UE()    // max_num_ref_frames
-	r.Skip(1) // gaps_in_frame_num_value_allowed_flag
+	r.UE() // max_num_ref_frames
+	s.FrameNumGaps = r.Flag()
 	wMBs, hMapUnits := r.UE()+1, r.UE()+1
 	frameMBsOnly := r.Flag()
 	if !frameMBsOnly {
@@ -151,6 +162,7 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 		cropX *= subW
 		cropY *= subH
 	}
+	s.SeparateColourPlane, s.MBs = separateColourPlane, int(wMBs*hMBs)
 	w, h := wMBs*16, hMBs*16
 	if cropL+cropR >= w/cropX || cropT+cropB >= h/cropY {
 		return nil, errSPS("SPS의 잘라내기 범위가 영상보다 큽니다", "the SPS's frame cropping exceeds the picture")

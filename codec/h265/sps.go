@@ -22,6 +22,7 @@ type SPS struct {
 	MaxSubLayers        int  // sps_max_sub_layers_minus1 + 1 (the hvcC's numTemporalLayers)
 	TemporalIDNesting   bool // sps_temporal_id_nesting_flag (the hvcC's temporalIdNested)
 	SeparateColourPlane bool // separate_colour_plane_flag
+	ID                  uint32 // sps_seq_parameter_set_id
 }
 
 // Bounds on decoded values; the largest picture is bounded so that no size overflows.
@@ -50,9 +51,11 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 	s.MaxSubLayers = maxSubLayersM1 + 1
 	s.TemporalIDNesting = r.Flag()
 	profileTierLevel(r, s, maxSubLayersM1)
-	if id := r.UE(); id > 15 {
+	id := r.UE()
+	if id > 15 {
 		return nil, errSPSField("sps_seq_parameter_set_id", id)
 	}
+	s.ID = uint32(id)
 	cf := r.UE()
 	if cf > 3 {
 		return nil, errSPSField("chroma_format_idc", cf)
