@@ -160,6 +160,8 @@ type VaultCatalog interface {
 	// CameraSecret and SetCameraSecret read and store a camera's sealed credentials.
 	CameraSecret(ctx context.Context, camera string) (*CameraSecret, error)
 	SetCameraSecret(ctx context.Context, c *CameraSecret) error
+	// DeleteCameraSecret removes a camera's sealed credentials (no error if there are none).
+	DeleteCameraSecret(ctx context.Context, camera string) error
 	// ExpiredKeys lists up to limit live period keys that expire at or before t, oldest first.
 	ExpiredKeys(ctx context.Context, t time.Time, limit int) ([]DataKey, error)
 	// SetExpiry changes the expiry of a live period key (the retention class changed).
@@ -218,8 +220,12 @@ type VaultCatalog interface {
 // CameraSecret is the password of a camera's source, sealed under the master key
 // (vault.SealSecret), with the user it belongs to.
 type CameraSecret struct {
-	Camera      string
-	User        string
+	Camera string
+	User   string
+	// Host is the origin (SourceOrigin: scheme://host:port) the password was stored for
+	// and may be sent to; "" for one stored before passwords were bound to a host, which
+	// is not sent anywhere.
+	Host        string
 	Sealed      []byte
 	MasterKeyID string
 	Updated     time.Time

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"custodian"
 	"custodian/camsim"
 	"custodian/internal/testmedia"
 	"custodian/recorder"
@@ -87,10 +88,10 @@ func TestCredentials(t *testing.T) {
 	e := newEnv(t)
 	_, addr := startCamsim(t, shortFile(t, testmedia.VtestH264, 6), 2, "admin", "right-pässword")
 	e.cameras(map[string]string{"ok": "rtsp://" + addr + "/cam1", "bad": "rtsp://" + addr + "/cam2"})
-	if err := e.v.SetCameraSecret(e.ctx, "ok", "admin", "right-pässword"); err != nil {
+	if err := e.v.SetCameraSecret(e.ctx, "ok", "admin", custodian.SourceOrigin("rtsp://"+addr), "right-pässword"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.v.SetCameraSecret(e.ctx, "bad", "admin", "wrong-password"); err != nil {
+	if err := e.v.SetCameraSecret(e.ctx, "bad", "admin", custodian.SourceOrigin("rtsp://"+addr), "wrong-password"); err != nil {
 		t.Fatal(err)
 	}
 	st := e.record(6*time.Second, recorder.Options{})

@@ -21,8 +21,11 @@ type Options struct {
 	Store Store
 	// Registry returns the current registry: the cameras to record.
 	Registry func(ctx context.Context) (*custodian.Registry, error)
-	// Secret returns a camera's user and password (custodian.ENOTFOUND when none).
-	Secret func(ctx context.Context, camera string) (user, password string, err error)
+	// Secret returns a camera's user and password for sending to origin, the
+	// custodian.SourceOrigin of its source URL (custodian.ENOTFOUND when none is stored;
+	// an error when the password was stored for another origin, which the camera's state
+	// then shows): vault.CameraSecretFor.
+	Secret func(ctx context.Context, camera, origin string) (user, password string, err error)
 	// Target is the segment length to aim for (default 60 s); segments are cut on the
 	// first keyframe at or after it.
 	Target time.Duration

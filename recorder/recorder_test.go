@@ -109,7 +109,7 @@ func (e *env) record(d time.Duration, opt recorder.Options) []recorder.Status {
 		return e.reg, nil
 	}
 	if opt.Secret == nil {
-		opt.Secret = e.v.CameraSecret
+		opt.Secret = e.v.CameraSecretFor
 	}
 	if opt.Target == 0 {
 		opt.Target = 4 * time.Second

@@ -605,7 +605,7 @@ type querier interface {
 }
 
 func cameraSecrets(ctx context.Context, q querier, where ...any) ([]custodian.CameraSecret, error) {
-	query := `SELECT camera_id, user, sealed, master_key_id, updated_ns FROM camera_secrets`
+	query := `SELECT camera_id, user, host, sealed, master_key_id, updated_ns FROM camera_secrets`
 	if len(where) > 0 {
 		query += ` WHERE camera_id = ?`
 	}
@@ -618,7 +618,7 @@ func cameraSecrets(ctx context.Context, q querier, where ...any) ([]custodian.Ca
 	for rows.Next() {
 		var c custodian.CameraSecret
 		var updated int64
-		if err := rows.Scan(&c.Camera, &c.User, &c.Sealed, &c.MasterKeyID, &updated); err != nil {
+		if err := rows.Scan(&c.Camera, &c.User, &c.Host, &c.Sealed, &c.MasterKeyID, &updated); err != nil {
 			return nil, err
 		}
 		c.Updated = fromNS(updated)
@@ -639,12 +639,13 @@ func (db *DB) CameraSecret(ctx context.Context, camera string) (*custodian.Camer
 	return &cs[0], nil
 }
 
-// SetCameraSecret stores (replaces) the sealed credentials of a camera.
+// SetCameraSecret stores (replaces) the sealed credentials of a camera, with the origin
+// they were stored for.
 func (db *DB) SetCameraSecret(ctx context.Context, c *custodian.CameraSecret) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO camera_secrets (camera_id, user, sealed, master_key_id, updated_ns)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (camera_id) DO UPDATE SET user = excluded.user, sealed = excluded.sealed,
+	_, err := db.db.ExecContext(ctx, `INSERT INTO camera_secrets (camera_id, user, host, sealed, master_key_id, updated_ns)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (camera_id) DO UPDATE SET user = excluded.user, host = excluded.host, sealed = excluded.sealed,
 		master_key_id = excluded.master_key_id, updated_ns = excluded.updated_ns`,
-		c.Camera, c.User, c.Sealed, c.MasterKeyID, ns(c.Updated))
+		c.Camera, c.User, c.Host, c.Sealed, c.MasterKeyID, ns(c.Updated))
 	return err
 }
 

@@ -72,7 +72,7 @@ func (v *Vault) RotateMasterKey(ctx context.Context) (oldID, newID string, n int
 		if err != nil {
 			return nil, err
 		}
-		return seal(newAEAD, []byte(password), secretAD(c.Camera, c.User))
+		return seal(newAEAD, []byte(password), secretAD(c.Camera, c.User, c.Host))
 	})
 	if err != nil {
 		os.Remove(v.data.File(newMasterFile))

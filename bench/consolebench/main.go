@@ -81,7 +81,7 @@ func main() {
 	sim := proc.StartSim(*bin, *file, *cams)
 	defer sim.Stop()
 	proc.Run(*bin, "--data", data, "init")
-	proc.Run(*bin, "--data", data, "import", proc.Registry(dir, sim.Addr, *cams))
+	proc.Run(*bin, "--data", data, "import", "--allow-source-changes", proc.Registry(dir, sim.Addr, *cams))
 
 	// Accounts: one per user (chief of the whole organisation, with OTP), made with the
 	// CLI before the server starts.

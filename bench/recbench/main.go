@@ -106,7 +106,7 @@ func runCustodian(bin, file string, n int, warmup, window, segment time.Duration
 	s := proc.StartSim(bin, file, n)
 	defer s.Stop()
 	proc.Run(bin, "--data", data, "init")
-	proc.Run(bin, "--data", data, "import", proc.Registry(dir, s.Addr, n))
+	proc.Run(bin, "--data", data, "import", "--allow-source-changes", proc.Registry(dir, s.Addr, n))
 	web := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
 	mon := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
 	cmd := exec.Command(bin, "--data", data, "serve", "--listen", web, "--metrics-listen", mon, "--segment", segment.String())

@@ -90,10 +90,21 @@ func cmdCamerasSetSource(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	origin := custodian.SourceOrigin(url)
 	if password != "" {
-		if err := f.v.SetCameraSecret(ctx, id, *user, password); err != nil {
+		if err := f.v.SetCameraSecret(ctx, id, src.User, origin, password); err != nil {
 			return err
 		}
+	} else if s, err := f.db.CameraSecret(ctx, id); err == nil && s.Host != "" && s.Host != origin {
+		// A stored password goes only to the host it was given for.
+		if err := f.db.DeleteCameraSecret(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("저장된 비밀번호는 %s용이었으므로 지웠습니다: 새 호스트의 비밀번호는 --user와 --password-file로 정하십시오", s.Host),
+			fmt.Sprintf("the stored password was for %s and has been deleted: give the new host's with --user and --password-file", s.Host)))
+	} else if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		return err
 	}
 	state := a.msg("녹화 켬", "recording enabled")
 	if *disable {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,8 @@ func cmdValidate(a *app, ctx context.Context, args []string) error {
 func cmdImport(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("import")
 	dry := fs.Bool("dry-run", false, "검사만 하고 저장하지 않음 (check only, store nothing)")
+	allowSources := fs.Bool("allow-source-changes", false,
+		"카메라의 영상 출처·비밀번호·녹화 여부를 바꾸는 것을 허용 (cameras.manage; allow changing cameras' sources, passwords and recording)")
 	pos, err := a.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -143,6 +146,23 @@ func cmdImport(a *app, ctx context.Context, args []string) error {
 		}
 		defer db.Close()
 	}
+	// Camera sources, passwords and recording are cameras.manage (docs/PERMISSIONS.md):
+	// an import that changes them says so in so many words, so that a registry file
+	// edited by the registry's editors cannot move a camera or stop its recording unseen.
+	cur, _, err := db.Registry(ctx)
+	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		return err
+	}
+	changes := custodian.SourceChanges(cur, r) // password_file was cleared: new passwords are added
+	for _, s := range secrets {
+		changes = append(changes, custodian.SourceChange{Camera: s.camera, Path: s.path, Field: "source.password_file", New: a.msg("(새 비밀번호)", "(new password)")})
+	}
+	if len(changes) > 0 && !*allowSources {
+		text := custodian.SourceChangesText(changes)
+		return custodian.Errorf(custodian.EUNAUTHORIZED,
+			"%s: 이 등록 정보는 카메라의 영상 출처, 비밀번호 또는 녹화 여부(enabled)를 바꿉니다 (cameras.manage 권한의 일). 의도한 변경이면 --allow-source-changes를 붙여 다시 실행하십시오. 아무것도 저장하지 않았습니다. 바뀌는 항목:%s",
+			"%s: this registry changes cameras' sources, passwords or recording (enabled), which is cameras.manage's to do. If you mean it, run again with --allow-source-changes. Nothing was stored. Changes:%s", name, text)
+	}
 	meta, err := db.SaveRegistry(ctx, r, name)
 	if err != nil {
 		return err
@@ -153,9 +173,12 @@ func cmdImport(a *app, ctx context.Context, args []string) error {
 		}
 	}
 	for _, s := range secrets {
-		if err := f.v.SetCameraSecret(ctx, s.camera, s.user, s.password); err != nil {
+		if err := f.v.SetCameraSecret(ctx, s.camera, s.user, s.origin, s.password); err != nil {
 			return err
 		}
+	}
+	if err := a.clearMovedSecrets(ctx, db, r, secrets); err != nil {
+		return err
 	}
 	if len(secrets) > 0 {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
@@ -315,7 +338,7 @@ func cmdPeopleList(a *app, ctx context.Context, args []string) error {
 	return nil
 }
 
-type cameraPassword struct{ camera, user, password string }
+type cameraPassword struct{ camera, user, origin, password, path string }
 
 // readPasswordFiles reads the password_file of every camera source in r (relative to the
 // registry file's directory) and clears it from r.
@@ -338,12 +361,51 @@ func (a *app) readPasswordFiles(r *custodian.Registry, file string) ([]cameraPas
 					return nil, custodian.Errorf(custodian.EINVALID, "%s: sites[%d].camera_groups[%d].cameras[%d].source.password_file: %v",
 						"%s: sites[%d].camera_groups[%d].cameras[%d].source.password_file: %v", file, i, j, k, err)
 				}
-				out = append(out, cameraPassword{c.ID, c.Source.User, pw})
+				out = append(out, cameraPassword{c.ID, c.Source.User, custodian.SourceOrigin(c.Source.URL), pw,
+					fmt.Sprintf("sites[%d].camera_groups[%d].cameras[%d].source.password_file", i, j, k)})
 				c.Source.PasswordFile = ""
 			}
 		}
 	}
 	return out, nil
+}
+
+// clearMovedSecrets deletes the stored password of every camera of r whose source now
+// points at another origin (scheme://host:port) than the password was stored for, and of
+// every camera without a source, saying so: a stored password is sent only to the host
+// it was given for (the recorder refuses it elsewhere in any case). Cameras whose password
+// was just stored (fresh) are skipped.
+func (a *app) clearMovedSecrets(ctx context.Context, db *sqlite.DB, r *custodian.Registry, fresh []cameraPassword) error {
+	cams, _ := r.Index().Cameras()
+	for _, c := range cams {
+		if slices.ContainsFunc(fresh, func(p cameraPassword) bool { return p.camera == c.ID }) {
+			continue
+		}
+		s, err := db.CameraSecret(ctx, c.ID)
+		if custodian.ErrorCode(err) == custodian.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		now := ""
+		if c.Source != nil {
+			now = custodian.SourceOrigin(c.Source.URL)
+		}
+		if s.Host == now || s.Host == "" {
+			continue // the same host, or one stored before hosts (never sent; set-source says how)
+		}
+		if err := db.DeleteCameraSecret(ctx, c.ID); err != nil {
+			return err
+		}
+		if now == "" {
+			now = a.msg("(출처 없음)", "(no source)")
+		}
+		fmt.Fprintf(a.stdout, "%s\n", a.msg(
+			fmt.Sprintf("카메라 %[1]s의 출처가 %[2]s에서 %[3]s(으)로 바뀌어 저장된 비밀번호를 지웠습니다: 새 호스트의 비밀번호는 'custodian cameras set-source %[1]s URL --user U --password-file F'로 저장하십시오", c.ID, s.Host, now),
+			fmt.Sprintf("camera %[1]s's source moved from %[2]s to %[3]s, so its stored password was deleted: store the new host's with 'custodian cameras set-source %[1]s URL --user U --password-file F'", c.ID, s.Host, now)))
+	}
+	return nil
 }
 
 // readPassword reads a password file: its first line, without the line end.
