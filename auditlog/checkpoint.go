@@ -102,23 +102,26 @@ func (c *Checkpoint) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// ParseCheckpoints reads checkpoints from text: lines in the text form, and JSON lines of
-// an export ({"type":"checkpoint",...,"text":"..."}). Other lines are ignored; a line that
-// starts like a checkpoint but does not parse is an error.
+// ParseCheckpoints reads checkpoints from text: lines in the text form, and JSON holding
+// them as strings — an export's lines ({"type":"checkpoint",...,"text":"..."}), the
+// output of 'audit checkpoints --json' and GET /api/audit/checkpoints, compact or
+// indented. Lines without a checkpoint are ignored; one that holds the start of a
+// checkpoint that does not parse is an error.
 func ParseCheckpoints(data []byte) ([]Checkpoint, error) {
 	var out []Checkpoint
 	for i, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if j := bytes.Index(line, []byte(`"text":"`+checkpointTag)); j >= 0 && bytes.HasPrefix(line, []byte("{")) {
-			rest := line[j+len(`"text":"`):]
-			k := bytes.IndexByte(rest, '"')
+		j := bytes.Index(line, []byte(checkpointTag))
+		if j < 0 {
+			continue
+		}
+		quoted := j > 0 && line[j-1] == '"'
+		line = line[j:]
+		if quoted {
+			k := bytes.IndexByte(line, '"')
 			if k < 0 {
 				return nil, custodian.Errorf(custodian.EINVALID, "%d번째 줄: 체크포인트를 읽을 수 없습니다", "line %d: cannot read the checkpoint", i+1)
 			}
-			line = rest[:k]
-		}
-		if !bytes.HasPrefix(line, []byte(checkpointTag)) {
-			continue
+			line = line[:k]
 		}
 		var c Checkpoint
 		if err := c.UnmarshalText(line); err != nil {

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -165,16 +163,6 @@ func Scan(ctx context.Context, dir string, f Filter, fn func(Event) error) error
 	return nil
 }
 
-// checkpointJSON is an exported checkpoint.
-type checkpointJSON struct {
-	Type      string    `json:"type"`
-	Seq       uint64    `json:"seq"`
-	Hash      string    `json:"hash"`
-	Time      time.Time `json:"time"`
-	Signature string    `json:"signature"`
-	Text      string    `json:"text"`
-}
-
 type damagedJSON struct {
 	Type   string `json:"type"`
 	File   string `json:"file"`
@@ -226,8 +214,9 @@ func Export(ctx context.Context, dir string, w io.Writer) error {
 		return cps[i].Time.Before(cps[j].Time)
 	})
 	for _, c := range cps {
-		if err := enc.Encode(checkpointJSON{Type: "checkpoint", Seq: c.Seq, Hash: hex.EncodeToString(c.Hash[:]), Time: c.Time,
-			Signature: base64.StdEncoding.EncodeToString(c.Signature), Text: c.String()}); err != nil {
+		j := c.JSON()
+		j.Type = "checkpoint"
+		if err := enc.Encode(j); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"custodian"
 	"custodian/auditlog"
 	"custodian/datadir"
+	"custodian/sqlite"
 )
 
 // auditDir is the access log's directory inside the data directory.
@@ -28,7 +30,9 @@ const auditDir = "audit"
 
 func init() {
 	register(4,
-		&command{name: "audit verify", args: "[--checkpoint FILE] [--json]", ko: "접근 기록의 해시 체인과 서명된 체크포인트를 검증합니다 (문제가 있으면 종료 상태 1)", en: "verify the access log's hash chain and signed checkpoints (exit status 1 on problems)", run: cmdAuditVerify},
+		&command{name: "audit verify", args: "[--checkpoint FILE] [--witness FILE] [--json]", ko: "접근 기록의 해시 체인, 서명된 체크포인트, 데이터베이스의 표시를 검증합니다 (문제가 있으면 종료 상태 1)", en: "verify the access log's hash chain, signed checkpoints and the mark kept in the database (exit status 1 on problems)", run: cmdAuditVerify},
+		&command{name: "audit checkpoints", args: "[--since N] [--json]", ko: "서명된 체크포인트를 출력합니다 (다른 곳에 보관하거나 외부 증인에게 보내기 위해)", en: "print the signed checkpoints (to ship them off the machine, or to an external witness)", run: cmdAuditCheckpoints},
+		&command{name: "audit accept-loss", args: "--reason TEXT", ko: "끝부분이 삭제된 접근 기록을 다시 쓸 수 있게 합니다 (손실을 기록에 남김)", en: "let a log whose end was removed be written again (the loss is recorded in it)", run: cmdAuditAcceptLoss},
 		&command{name: "audit log", args: "[--from T] [--to T] [--actor A] [--action X] [--camera C] [--json]", ko: "접근 기록을 봅니다", en: "show the access log", run: cmdAuditLog},
 		&command{name: "audit review", args: "--month YYYY-MM [--hours HH:MM-HH:MM] [--holidays DATES] [--json]", ko: "접근 기록 월별 점검 (반출, 근무 시간 외 열람, 과다 열람, 거부된 시도)", en: "the monthly review of the access log (exports, off-hours access, unusual volume, denied attempts)", run: cmdAuditReview},
 		&command{name: "audit export", args: "[-o FILE]", ko: "접근 기록 전체와 서명된 체크포인트를 JSON Lines로 내보냅니다", en: "export the whole access log and its signed checkpoints as JSON lines", run: cmdAuditExport},
@@ -37,8 +41,11 @@ func init() {
 }
 
 // openAudit opens the access log (DATA/audit, created 0700 if missing) with the data
-// directory's signing key. The caller closes it.
-func (a *app) openAudit() (*auditlog.Log, error) {
+// directory's signing key and its mark kept in db (sqlite.AuditMarks): a log that ends
+// before the last record written or the newest checkpoint signed is refused, and a tail
+// cut while it is open stops it (docs/design/auditlog.md, "The mark"). The caller closes
+// it.
+func (a *app) openAudit(db *sqlite.DB) (*auditlog.Log, error) {
 	d, err := datadir.Open(a.dataPath)
 	if err != nil {
 		return nil, err
@@ -47,7 +54,33 @@ func (a *app) openAudit() (*auditlog.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return auditlog.Open(d.File(auditDir), key, auditlog.Options{Now: a.now, Retention: a.logRetention})
+	return auditlog.Open(d.File(auditDir), key, a.auditOptions(db))
+}
+
+func (a *app) auditOptions(db *sqlite.DB) auditlog.Options {
+	opt := auditlog.Options{Now: a.now, Retention: a.logRetention,
+		Alarm: func(err error) { slog.Error("access log (접근 기록)", "err", err) }}
+	if db != nil {
+		opt.Marks = sqlite.AuditMarks{DB: db}
+	}
+	return opt
+}
+
+// auditMark reads the access log's mark from the database, if there is a database.
+func (a *app) auditMark(ctx context.Context, d *datadir.Dir) (*auditlog.Mark, error) {
+	if _, err := os.Stat(d.DBPath()); err != nil {
+		return nil, nil
+	}
+	db, err := sqlite.Open(ctx, d.DBPath())
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	m, err := sqlite.AuditMarks{DB: db}.LoadMark(ctx)
+	if err != nil || m.IsZero() {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // auditPath returns the access log's directory and whether it exists.
@@ -85,6 +118,7 @@ func signingPublicKey(d *datadir.Dir) (ed25519.PublicKey, error) {
 func cmdAuditVerify(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("audit verify")
 	cpFile := fs.String("checkpoint", "", "따로 보관한 체크포인트 파일 ('audit checkpoint'의 출력 또는 'audit export' 파일): 그 뒤로 로그가 잘리거나 고쳐 쓰였는지 검사 (checkpoints kept elsewhere: detects truncation and rewriting since)")
+	witness := fs.String("witness", "", "외부 증인이 보관한 체크포인트 파일 ('audit checkpoints' 또는 /api/audit/checkpoints의 출력) (checkpoints an external witness kept: the output of 'audit checkpoints' or /api/audit/checkpoints)")
 	asJSON := fs.Bool("json", false, "결과를 JSON으로 출력 (print the report as JSON)")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
@@ -98,10 +132,17 @@ func cmdAuditVerify(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	var opt auditlog.VerifyOptions
-	if *cpFile != "" {
-		if opt.Against, err = a.readCheckpoints(*cpFile); err != nil {
-			return err
+	for _, f := range []string{*cpFile, *witness} {
+		if f != "" {
+			cps, err := a.readCheckpoints(f)
+			if err != nil {
+				return err
+			}
+			opt.Against = append(opt.Against, cps...)
 		}
+	}
+	if opt.Mark, err = a.auditMark(ctx, d); err != nil {
+		return err
 	}
 	// Progress on standard error for logs over 64 MiB, every 10%.
 	step := int64(-1)
@@ -158,6 +199,10 @@ func (a *app) printVerify(rep *auditlog.Report) {
 			where += fmt.Sprintf(" (seq %d)", p.Seq)
 		}
 		fmt.Fprintf(a.stdout, "  %s: %s\n", where, msg)
+	}
+	if rep.Mark > 0 && rep.OK() {
+		fmt.Fprintln(a.stdout, a.msg(fmt.Sprintf("데이터베이스의 표시(일련번호 %d)에 이릅니다", rep.Mark),
+			fmt.Sprintf("reaches the mark kept in the database (seq %d)", rep.Mark)))
 	}
 	if rep.Against > 0 {
 		fmt.Fprintln(a.stdout, a.msg(fmt.Sprintf("따로 보관한 체크포인트 %d개와 일치합니다", rep.Against),
@@ -473,10 +518,11 @@ func cmdAuditExport(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	// A fresh checkpoint first, so that the export's last line covers every record.
-	l, err := a.openAudit()
+	l, closeDB, err := a.openAuditDB(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeDB()
 	_, err = l.Checkpoint(ctx)
 	if cerr := l.Close(); err == nil {
 		err = cerr
@@ -500,10 +546,11 @@ func cmdAuditCheckpoint(a *app, ctx context.Context, args []string) error {
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	l, err := a.openAudit()
+	l, closeDB, err := a.openAuditDB(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeDB()
 	cp, err := l.Checkpoint(ctx)
 	if cerr := l.Close(); err == nil {
 		err = cerr
@@ -515,5 +562,82 @@ func cmdAuditCheckpoint(a *app, ctx context.Context, args []string) error {
 	fmt.Fprintln(a.stderr, a.msg(
 		fmt.Sprintf("일련번호 %d까지 서명했습니다. 이 줄을 로그와 다른 곳에 보관하면 'custodian audit verify --checkpoint FILE'로 그 뒤의 삭제·변조를 찾을 수 있습니다", cp.Seq),
 		fmt.Sprintf("signed up to seq %d. Keep this line apart from the log: 'custodian audit verify --checkpoint FILE' then detects records removed or rewritten since", cp.Seq)))
+	return nil
+}
+
+// openAuditDB opens the database and the access log with its mark; closeDB closes the
+// database (after the log).
+func (a *app) openAuditDB(ctx context.Context) (*auditlog.Log, func(), error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := a.openAudit(db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return l, func() { db.Close() }, nil
+}
+
+// cmdAuditCheckpoints prints the signed checkpoints after --since, one text line each
+// (the file to ship off the machine), or with --json what GET /api/audit/checkpoints
+// returns (auditlog.CheckpointList, with the public key).
+func cmdAuditCheckpoints(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("audit checkpoints")
+	since := fs.Uint64("since", 0, "이 일련번호 뒤의 체크포인트만 (only checkpoints after this seq)")
+	asJSON := fs.Bool("json", false, "공개 키와 함께 JSON으로 출력 (print JSON with the public key)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	d, err := datadir.Open(a.dataPath)
+	if err != nil {
+		return err
+	}
+	pub, err := signingPublicKey(d)
+	if err != nil {
+		return err
+	}
+	list, err := auditlog.ListCheckpoints(d.File(auditDir), pub, *since)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return a.printJSON(list)
+	}
+	for _, c := range list.Checkpoints {
+		fmt.Fprintln(a.stdout, c.Text)
+	}
+	return nil
+}
+
+func cmdAuditAcceptLoss(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("audit accept-loss")
+	reason := fs.String("reason", "", "손실을 받아들이는 사유 (the reason; recorded in the log)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return a.usagef("--reason TEXT가 필요합니다", "--reason TEXT is required")
+	}
+	d, err := datadir.Open(a.dataPath)
+	if err != nil {
+		return err
+	}
+	key, err := d.SigningKey()
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	e, err := auditlog.AcceptLoss(ctx, d.File(auditDir), key, a.auditOptions(db), a.cliActor(), strings.TrimSpace(*reason))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, a.msg(fmt.Sprintf("손실을 일련번호 %d의 기록(log.loss)으로 남겼습니다: %s", e.Seq, e.Detail),
+		fmt.Sprintf("the loss is recorded as seq %d (log.loss): %s", e.Seq, e.Detail)))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"custodian/auditlog"
+	"custodian/sqlite"
 )
 
 // app returns an app like the one c.run uses, for calling helpers directly.
@@ -28,13 +29,32 @@ func TestAuditCommands(t *testing.T) {
 		t.Fatalf("fresh log: %s", out)
 	}
 	c.ok("audit", "verify")
-	// Without a log, verify fails: it cannot vouch for what is missing.
+	// The log removed: verify fails, naming the records the database's mark says were
+	// written (issue 11, item 9: it used to say "0 records, no problems" once the month
+	// files and checkpoints.log were gone); commands that write the log refuse it.
 	os.RemoveAll(filepath.Join(c.data, "audit"))
+	if code, out, errs := c.run("audit", "verify"); code != 1 || !strings.Contains(out, "seq 1–1 are missing") || !strings.Contains(errs, "문제가 1개") {
+		t.Fatalf("verify without a log: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := c.run("audit", "checkpoint"); code == 0 || !strings.Contains(errs, "accept-loss") {
+		t.Fatalf("checkpoint without a log: %d %s", code, errs)
+	}
+	// Without the log and without its mark (a data directory from before the mark),
+	// verify cannot vouch for what is missing.
+	db, err := sqlite.Open(t.Context(), filepath.Join(c.data, "custodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(`DELETE FROM auditlog_mark`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	os.RemoveAll(filepath.Join(c.data, "audit")) // the refused checkpoint left an empty directory
 	if code, _, errs := c.run("audit", "verify"); code != 1 || !strings.Contains(errs, "접근 기록이 없습니다") {
 		t.Fatalf("verify without a log: %d %s", code, errs)
 	}
 
-	l, err := c.app().openAudit()
+	l, err := c.app().openAudit(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,13 +181,17 @@ func TestAuditCommands(t *testing.T) {
 	os.WriteFile(month, b, 0o600)
 	c.ok("audit", "verify")
 
-	// The last record cut off together with the checkpoints that name it: only the kept
-	// checkpoint shows it.
+	// The last record cut off together with the checkpoints that name it: the mark in
+	// the database shows it (before the mark, verify said "no problems"), and so does the
+	// kept checkpoint.
 	cut := lastFrameStart(t, b)
 	os.WriteFile(month, b[:cut], 0o600)
 	cps := filepath.Join(c.data, "audit", auditlog.CheckpointsFile)
 	os.WriteFile(cps, nil, 0o600)
-	c.ok("audit", "verify")
+	code, out, _ = c.run("audit", "verify")
+	if code != 1 || !strings.Contains(out, "seq 4–4 are missing") {
+		t.Fatalf("verify after truncation: %d\n%s", code, out)
+	}
 	code, out, _ = c.run("audit", "verify", "--checkpoint", cpFile)
 	if code != 1 || !strings.Contains(out, "(seq 4)") || !strings.Contains(out, "삭제되었습니다") {
 		t.Fatalf("verify --checkpoint after truncation: %d\n%s", code, out)
@@ -202,5 +226,81 @@ func TestAuditUsage(t *testing.T) {
 	}
 	if code, _, errs := c.run("audit", "log"); code != 1 || !strings.Contains(errs, "custodian init") {
 		t.Fatalf("no data directory: %d %s", code, errs)
+	}
+}
+
+// Publishing checkpoints off the machine: 'audit checkpoints' prints the signed lines
+// (--since filters, --json adds the public key); 'verify --witness' checks the log
+// against what a witness kept, which shows a log replaced together with its
+// checkpoints and the database's mark. 'audit accept-loss' lets a cut log be written
+// again, recording the loss.
+func TestAuditCheckpointsWitnessAcceptLoss(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init")
+	for i := 0; i < 3; i++ {
+		c.ok("audit", "checkpoint")
+		c.now = c.now.Add(time.Minute)
+	}
+	out := c.ok("audit", "checkpoints")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "custodian-audit-checkpoint-v1 1 ") { // init's, then three
+		t.Fatalf("checkpoints:\n%s", out)
+	}
+	if out := c.ok("audit", "checkpoints", "--since", "1"); strings.TrimSpace(out) != "" {
+		t.Fatalf("checkpoints --since 1: %q", out)
+	}
+	var list auditlog.CheckpointList
+	js := c.ok("audit", "checkpoints", "--json")
+	if err := json.Unmarshal([]byte(js), &list); err != nil || len(list.Checkpoints) != 4 || list.PublicKey == "" || list.Checkpoints[3].Text != lines[3] {
+		t.Fatalf("checkpoints --json: %v\n%s", err, js)
+	}
+	witness := filepath.Join(t.TempDir(), "witness.json")
+	os.WriteFile(witness, []byte(js), 0o600)
+	if out := c.ok("audit", "verify", "--witness", witness); !strings.Contains(out, "따로 보관한 체크포인트 4개와 일치합니다") {
+		t.Fatalf("verify --witness: %s", out)
+	}
+	if code, _, _ := c.run("audit", "checkpoints", "--since", "x"); code != 2 {
+		t.Fatal("checkpoints --since x")
+	}
+
+	// The log, its checkpoints and the mark replaced by a new log: only the witness shows it.
+	os.RemoveAll(filepath.Join(c.data, "audit"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(c.data, "custodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SQL().Exec(`DELETE FROM auditlog_mark`)
+	l, err := c.app().openAudit(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(t.Context(), auditlog.Event{Actor: "cli:intruder", Action: "custodian.init"}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	db.Close()
+	c.ok("audit", "verify")
+	if code, out, _ := c.run("audit", "verify", "--witness", witness); code != 1 || !strings.Contains(out, "(seq 1)") {
+		t.Fatalf("verify --witness after the log was replaced: %d\n%s", code, out)
+	}
+
+	// A cut log: refused until the loss is accepted; the loss is then in the log.
+	c.ok("audit", "checkpoint") // seq 1, and the mark
+	month := filepath.Join(c.data, "audit", "2026-11.log")
+	b, _ := os.ReadFile(month)
+	os.WriteFile(month, b[:64], 0o600) // the header only
+	os.WriteFile(filepath.Join(c.data, "audit", auditlog.CheckpointsFile), nil, 0o600)
+	if code, _, errs := c.run("audit", "checkpoint"); code == 0 || !strings.Contains(errs, "accept-loss") {
+		t.Fatalf("checkpoint of a cut log: %d %s", code, errs)
+	}
+	if code, _, _ := c.run("audit", "accept-loss"); code != 2 {
+		t.Fatal("accept-loss without --reason")
+	}
+	if out := c.ok("audit", "accept-loss", "--reason", "복구 후 확인함 (checked after restore)"); !strings.Contains(out, "log.loss") {
+		t.Fatalf("accept-loss: %s", out)
+	}
+	c.ok("audit", "checkpoint")
+	if out := c.ok("audit", "log", "--action", "log.loss"); !strings.Contains(out, "log.loss") {
+		t.Fatalf("the loss is not in the log:\n%s", out)
 	}
 }

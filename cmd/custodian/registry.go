@@ -33,7 +33,7 @@ func cmdInit(a *app, ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	// The access log starts with the creation of the data directory.
-	log, err := a.openAudit()
+	log, err := a.openAudit(db)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (a *app) openAccounts(ctx context.Context) (*accountsEnv, error) {
 		return nil, err
 	}
 	a.warnDamaged(ctx, db)
-	log, err := a.openAudit()
+	log, err := a.openAudit(db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -451,7 +451,7 @@ func (a *app) syncPeople(ctx context.Context, db *sqlite.DB, reg *custodian.Regi
 	if err != nil {
 		return err
 	}
-	if m.Log, err = a.openAudit(); err != nil {
+	if m.Log, err = a.openAudit(db); err != nil {
 		return err
 	}
 	defer m.Log.Close()

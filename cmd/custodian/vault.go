@@ -82,7 +82,7 @@ func (a *app) openFootage(ctx context.Context) (*footage, error) {
 		return nil, err
 	}
 	a.warnDamaged(ctx, f.db)
-	if f.log, err = a.openAudit(); err != nil {
+	if f.log, err = a.openAudit(f.db); err != nil {
 		f.Close()
 		return nil, err
 	}
