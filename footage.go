@@ -53,6 +53,9 @@ type DataKey struct {
 	MasterKeyID string    `json:"master_key_id"`
 	Created     time.Time `json:"created"`
 	Destroyed   time.Time `json:"destroyed,omitzero"`
+	// Damaged is when the key's wrapped bytes were found not to authenticate under the
+	// master key: the footage under it cannot be read, and a new key took its place.
+	Damaged time.Time `json:"damaged,omitzero"`
 }
 
 // Data key kinds.
@@ -150,6 +153,11 @@ type VaultCatalog interface {
 	PeriodKey(ctx context.Context, camera string, day Date) (*DataKey, error)
 	// CreateKey stores a new key; ECONFLICT if a period key of that camera and day exists.
 	CreateKey(ctx context.Context, k *DataKey) error
+	// MarkKeyDamaged marks a key whose wrapped bytes do not authenticate; a damaged period
+	// key is no longer returned by PeriodKey.
+	MarkKeyDamaged(ctx context.Context, id string, at time.Time) error
+	// DamagedKeys lists the damaged keys not yet destroyed.
+	DamagedKeys(ctx context.Context) ([]DataKey, error)
 	// Key returns a key by ID (destroyed keys too, with Wrapped nil); ENOTFOUND if none.
 	Key(ctx context.Context, id string) (*DataKey, error)
 	// LiveKeys lists the keys that are not destroyed.

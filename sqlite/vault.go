@@ -58,13 +58,13 @@ func (db *DB) SetMasterKeyID(ctx context.Context, id string) error {
 	return err
 }
 
-const keyColumns = `id, kind, camera_id, COALESCE(period, ''), COALESCE(hold_id, 0), COALESCE(expires_ns, 0), wrapped, master_key_id, created_ns, COALESCE(destroyed_ns, 0)`
+const keyColumns = `id, kind, camera_id, COALESCE(period, ''), COALESCE(hold_id, 0), COALESCE(expires_ns, 0), wrapped, master_key_id, created_ns, COALESCE(destroyed_ns, 0), COALESCE(damaged_ns, 0)`
 
 func scanKey(sc interface{ Scan(...any) error }) (*custodian.DataKey, error) {
 	var k custodian.DataKey
 	var period string
-	var expires, created, destroyed int64
-	if err := sc.Scan(&k.ID, &k.Kind, &k.Camera, &period, &k.HoldID, &expires, &k.Wrapped, &k.MasterKeyID, &created, &destroyed); err != nil {
+	var expires, created, destroyed, damaged int64
+	if err := sc.Scan(&k.ID, &k.Kind, &k.Camera, &period, &k.HoldID, &expires, &k.Wrapped, &k.MasterKeyID, &created, &destroyed, &damaged); err != nil {
 		return nil, err
 	}
 	if period != "" {
@@ -74,17 +74,29 @@ func scanKey(sc interface{ Scan(...any) error }) (*custodian.DataKey, error) {
 		}
 		k.Period = d
 	}
-	k.Expires, k.Created, k.Destroyed = fromNS(expires), fromNS(created), fromNS(destroyed)
+	k.Expires, k.Created, k.Destroyed, k.Damaged = fromNS(expires), fromNS(created), fromNS(destroyed), fromNS(damaged)
 	return &k, nil
 }
 
 // PeriodKey returns the period key of a camera and day.
 func (db *DB) PeriodKey(ctx context.Context, camera string, day custodian.Date) (*custodian.DataKey, error) {
-	k, err := scanKey(db.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM data_keys WHERE kind = 'period' AND camera_id = ? AND period = ?`, camera, day.String()))
+	k, err := scanKey(db.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM data_keys WHERE kind = 'period' AND camera_id = ? AND period = ? AND damaged_ns IS NULL`, camera, day.String()))
 	if isNoRows(err) {
 		return nil, notFound("카메라 %s의 %s 키가 없습니다", "no key for camera %s on %s", camera, day)
 	}
 	return k, err
+}
+
+// MarkKeyDamaged marks a key whose wrapped bytes no longer authenticate; a period key so
+// marked is no longer the camera's key of its day, so that a new one can be made.
+func (db *DB) MarkKeyDamaged(ctx context.Context, id string, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE data_keys SET damaged_ns = ? WHERE id = ? AND damaged_ns IS NULL`, ns(at), id)
+	return err
+}
+
+// DamagedKeys lists the keys marked damaged that are not yet destroyed.
+func (db *DB) DamagedKeys(ctx context.Context) ([]custodian.DataKey, error) {
+	return db.keys(ctx, `WHERE damaged_ns IS NOT NULL AND destroyed_ns IS NULL ORDER BY damaged_ns`)
 }
 
 // CreateKey stores a new data key.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/auditlog"
 	"custodian/camsim"
 	"custodian/internal/testmedia"
 	"custodian/recorder"
@@ -191,5 +193,93 @@ func TestCamerasStatusAge(t *testing.T) {
 	write(recorder.StatusReport{Updated: c.now.Add(-2 * time.Second), Every: 5, InPlace: true, Cameras: cams})
 	if out := c.ok("cameras", "status"); !strings.Contains(out, "디스크가 가득 찼습니다") {
 		t.Errorf("a report written in place at a full disk:\n%s", out)
+	}
+}
+
+// TestCommandsBesideServe: CLI commands run beside a recording `serve` (as the README
+// suggests) must not discard its segments in flight, and a second `serve` on the same data
+// directory is refused, naming the PID of the first (issue 11, items 1 and 2).
+func TestCommandsBesideServe(t *testing.T) {
+	testmedia.Need(t, "ffmpeg", "ffprobe")
+	f, err := camsim.Load(context.Background(), testmedia.Path(t, testmedia.VtestH264))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := camsim.NewServer(f, camsim.Options{Cameras: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sim.Serve(l)
+	defer sim.Close()
+
+	c := newCLI(t)
+	c.now = time.Now()
+	c.ok("init")
+	c.ok("import", "../../examples/minimal.yaml")
+	c.ok("cameras", "set-source", "door-1", fmt.Sprintf("rtsp://%s/cam1", l.Addr()), "--group", "entrance")
+	serve := startServe(t, c.data, "--segment", "2s")
+	time.Sleep(3 * time.Second)
+
+	// A second server is refused at once, naming the first.
+	second := exec.Command(os.Args[0], "--data", c.data, "serve", "--listen", "127.0.0.1:0", "--segment", "2s")
+	second.Env = append(os.Environ(), "CUSTODIAN_TEST_MAIN=1", "USER=tester")
+	var secondErr bytes.Buffer
+	second.Stderr = &secondErr
+	done := make(chan error, 1)
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- second.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(secondErr.String(), fmt.Sprintf("PID %d", serve.Process.Pid)) {
+			t.Fatalf("a second serve: %v\n%s", err, secondErr.String())
+		}
+	case <-time.After(20 * time.Second):
+		second.Process.Kill()
+		t.Fatal("a second serve on the same data directory was not refused")
+	}
+
+	// Commands beside the server, again and again while it records.
+	from := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	for i := 0; i < 4; i++ {
+		c.now = time.Now()
+		c.ok("footage", "list", "--camera", "door-1")
+		c.ok("inspect", "--hours", "1", "--by", "관리책임자")
+		c.ok("holds", "add", "--camera", "door-1", "--from", from, "--to", time.Now().Format(time.RFC3339), "--reason", "곁에서 실행")
+		c.ok("verify", "--level", "size")
+		time.Sleep(time.Second)
+	}
+	time.Sleep(2 * time.Second)
+	serve.Process.Signal(syscall.SIGTERM)
+	if err := serve.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
+	}
+	// Nothing was discarded, and the footage is continuous.
+	var discards []string
+	if err := auditlog.Scan(context.Background(), filepath.Join(c.data, auditDir), auditlog.Filter{ActionPrefix: "segment.discard"}, func(e auditlog.Event) error {
+		discards = append(discards, e.Actor+": "+e.Detail)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(discards) > 0 {
+		t.Fatalf("segments discarded while serve ran: %v", discards)
+	}
+	segs := segments(t, c.data, "door-1")
+	if len(segs) < 3 {
+		t.Fatalf("%d segments", len(segs))
+	}
+	for i := 1; i < len(segs); i++ {
+		if gap := segs[i].Start.Sub(segs[i-1].End); gap > time.Second {
+			t.Errorf("a gap of %v before segment %d", gap, i)
+		}
+	}
+	if out := c.ok("verify", "--level", "hash"); !strings.Contains(out, "이상 없음") {
+		t.Errorf("verify:\n%s", out)
 	}
 }

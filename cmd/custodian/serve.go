@@ -55,6 +55,17 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	if err := rec.check(a); err != nil {
 		return err
 	}
+	// One server writes a data directory: a second would record every camera again and,
+	// opening the vault, take the first's segments in flight for a crash's leftovers.
+	dd, err := datadir.Open(a.dataPath)
+	if err != nil {
+		return err
+	}
+	lock, err := dd.LockWriter("custodian serve", a.now())
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	if err := a.checkDB(ctx); err != nil {
 		return err // a damaged database: refuse to start (docs/OPERATIONS.md)
 	}
@@ -70,6 +81,7 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	}
 	defer closeOps()
 	go a.retentionCycle(ctx, f, every)
+	go a.presenceCycle(ctx, f, presenceEvery)
 	s := web.New(f.db, f.db)
 	s.Now = a.now
 	s.Logger = ops
@@ -134,6 +146,36 @@ func (a *app) retentionCycle(ctx context.Context, f *footage, every time.Duratio
 			slog.Error("pruning the access log failed", "err", err)
 		} else if len(removed) > 0 {
 			slog.Info("access log pruned", "months", removed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// presenceEvery is how often the server checks that every segment's file is still there.
+const presenceEvery = 10 * time.Minute
+
+// presenceCycle notices segment files deleted or moved behind Custodian's back between
+// verifications: each is logged as an error and recorded in the access log once.
+func (a *app) presenceCycle(ctx context.Context, f *footage, every time.Duration) {
+	seen := map[string]bool{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		missing, err := f.v.MissingFiles(ctx)
+		if err == nil {
+			var n int
+			n, err = f.v.ReportMissing(ctx, missing, seen)
+			if n > 0 {
+				slog.Error("segment files are missing (deleted or moved outside Custodian); run 'custodian verify' and restore them from a backup",
+					"new", n, "missing", len(missing), "first", missing[0].Path)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			slog.Error("checking the segment files failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -312,6 +354,7 @@ type webFlags struct {
 	cert, key     string
 	selfSigned    bool
 	metricsListen string
+	trustedProxy  string
 }
 
 func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
@@ -320,6 +363,7 @@ func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
 	fs.StringVar(&w.key, "tls-key", "", "TLS 개인 키 PEM 파일 (TLS private key file)")
 	fs.BoolVar(&w.selfSigned, "tls-self-signed", false, "자체 서명 인증서를 만들어 HTTPS로 서비스 (serve HTTPS with a self-signed certificate made on first run)")
 	fs.StringVar(&w.metricsListen, "metrics-listen", "", "로그인 없이 /metrics만 서비스할 주소, 예: 127.0.0.1:9464 (serve only /metrics without login here)")
+	fs.StringVar(&w.trustedProxy, "trusted-proxy", "", "X-Forwarded-For를 믿을 역방향 프록시, CIDR 목록, 예: 10.0.0.5/32,192.168.1.0/24 (reverse proxies whose X-Forwarded-For is believed)")
 	return w
 }
 
@@ -328,6 +372,9 @@ func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
 func (a *app) setupTLS(s *web.Server, d *datadir.Dir, w *webFlags, listen string) error {
 	if w == nil {
 		return nil
+	}
+	if err := s.SetTrustedProxies(w.trustedProxy); err != nil {
+		return err
 	}
 	switch {
 	case (w.cert == "") != (w.key == ""):

@@ -46,13 +46,7 @@ func (x *auditor) Record(ctx context.Context, e vault.Event) error {
 }
 
 // cliActor names the person at the terminal in the access log and the destruction record.
-func (a *app) cliActor() string {
-	u := a.getenv("USER")
-	if u == "" {
-		u = "unknown"
-	}
-	return "cli:" + u
-}
+func (a *app) cliActor() string { return osActor() }
 
 // footage is what the footage commands open: the database, the access log and the vault.
 type footage struct {
@@ -63,6 +57,9 @@ type footage struct {
 }
 
 func (f *footage) Close() {
+	if f.v != nil {
+		f.v.Close()
+	}
 	if f.log != nil {
 		f.log.Close()
 	}
@@ -71,7 +68,9 @@ func (f *footage) Close() {
 	}
 }
 
-// openFootage opens the database, the access log and the vault (running recovery).
+// openFootage opens the database, the access log and the vault. The vault runs recovery
+// only when no other process has it open: beside a running `custodian serve`, a command
+// leaves the segments being written alone.
 func (a *app) openFootage(ctx context.Context) (*footage, error) {
 	d, err := datadir.Open(a.dataPath)
 	if err != nil {
@@ -549,16 +548,35 @@ func cmdFootageList(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	missing := map[string]bool{}
+	for _, s := range f.v.Missing(segs) {
+		missing[s.ID] = true
+	}
 	if *asJSON {
-		return a.printJSON(map[string]any{"segments": jsonList(segs), "gaps": jsonList(gaps)})
+		ids := []string{}
+		for _, s := range segs {
+			if missing[s.ID] {
+				ids = append(ids, s.ID)
+			}
+		}
+		return a.printJSON(map[string]any{"segments": jsonList(segs), "gaps": jsonList(gaps), "missing": ids})
 	}
 	t := &textTable{header: []string{"ID", a.msg("시작", "START"), a.msg("끝", "END"), a.msg("크기", "SIZE"), "SHA-256", a.msg("기록 시각", "CREATED")}}
 	for _, s := range segs {
-		t.add(s.ID, kst(s.Start), kst(s.End), humanBytes(s.PlainSize), hex.EncodeToString(s.SHA256)[:16], kst(s.Created))
+		size := humanBytes(s.PlainSize)
+		if missing[s.ID] {
+			size = a.msg("파일 없음", "MISSING")
+		}
+		t.add(s.ID, kst(s.Start), kst(s.End), size, hex.EncodeToString(s.SHA256)[:16], kst(s.Created))
 	}
 	t.write(a.stdout)
 	for _, g := range gaps {
 		fmt.Fprintf(a.stdout, "%s %s ~ %s\n", a.msg("빈 구간", "gap"), kst(g.From), kst(g.To))
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(a.stderr, "%s\n", a.msg(
+			fmt.Sprintf("경고: 세그먼트 %d개의 파일이 없습니다 (Custodian 밖에서 삭제되었거나 옮겨짐); 빈 구간으로 표시했습니다. 'custodian verify'로 확인하고 백업에서 복원하십시오", len(missing)),
+			fmt.Sprintf("warning: the files of %d segments are missing (deleted or moved outside Custodian); shown as gaps. Check with 'custodian verify' and restore them from a backup", len(missing))))
 	}
 	return nil
 }
