@@ -27,7 +27,7 @@ func (discardSeg) Abort(ctx context.Context) error { return nil }
 // the network and the vault.
 func BenchmarkSegmenter(b *testing.B) {
 	tl := newTimeline(90000)
-	s := newSegmenter(context.Background(), discardStore{}, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, newCounters("cam", "g", "", "rtsp", time.Now))
+	s := newSegmenter(discardStore{}, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, newCounters("cam", "g", "", "rtsp", time.Now))
 	init := testInit(b)
 	nalu := make([]byte, 25000)
 	t0 := time.Now()
@@ -36,7 +36,7 @@ func BenchmarkSegmenter(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		f := frame{nalus: [][]byte{nalu}, pts: int64(i) * 9000, key: i%20 == 0, arrival: t0}
-		if _, err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -94,7 +94,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	log.Info("camera connected", "codec", video.Codec)
 
 	s := &rtpSession{w: w, p: p, pt: video.PayloadType, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
-	s.seg = newSegmenter(ctx, w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
+	s.seg = newSegmenter(w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
 	s.seg.jitter = !w.r.opt.NoJitter
 	if hub := w.r.opt.Live; hub != nil {
 		// The live view is a tee of the frames kept for the segments.
@@ -102,7 +102,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 		defer s.feed.Close() // after the segment is closed (deferred below)
 	}
 	defer func() {
-		if cerr := s.seg.close(); cerr != nil && err == nil && ctx.Err() == nil {
+		if cerr := s.seg.close(context.WithoutCancel(ctx)); cerr != nil && err == nil && ctx.Err() == nil {
 			err = cerr
 		}
 		s.account()
@@ -119,7 +119,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 		}
 		switch chn {
 		case ch:
-			if err := s.packet(data); err != nil {
+			if err := s.packet(ctx, data); err != nil {
 				return err
 			}
 		case ch + 1:
@@ -167,7 +167,7 @@ func (s *rtpSession) account() {
 	s.accounted = st
 }
 
-func (s *rtpSession) packet(data []byte) error {
+func (s *rtpSession) packet(ctx context.Context, data []byte) error {
 	if err := s.pkt.Unmarshal(data); err != nil {
 		return nil // counted by nothing else: a malformed RTP header is skipped
 	}
@@ -184,14 +184,14 @@ func (s *rtpSession) packet(data []byte) error {
 		arrival = time.Now() // the arrival of a frame is that of its last packet
 	}
 	for _, au := range units {
-		if err := s.frame(au, arrival); err != nil {
+		if err := s.frame(ctx, au, arrival); err != nil {
 			return err
 		}
 	}
 	if perr != nil {
 		// A malformed packet (after the units it completed): its unit was dropped, and
 		// the frames that refer to it cannot be decoded.
-		if err := s.undecodable(perr, 1); err != nil {
+		if err := s.undecodable(ctx, perr, 1); err != nil {
 			return err
 		}
 	}
@@ -201,18 +201,18 @@ func (s *rtpSession) packet(data []byte) error {
 	return nil
 }
 
-func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
+func (s *rtpSession) frame(ctx context.Context, au codec.AccessUnit, arrival time.Time) error {
 	prev := s.tl.ext
 	ext := s.tl.extend(au.RTPTime)
 	if reason := s.gate(au.NALUs, au.Key); reason != nil {
-		return s.undecodable(reason, 1)
+		return s.undecodable(ctx, reason, 1)
 	}
 	s.p.observe(au.NALUs)
 	if reason := s.tl.jumpReason(prev, ext, arrival); reason != "" {
 		s.w.c.add(&s.w.c.jumps, 1)
 		s.w.c.add(&s.w.c.gaps, 1)
 		s.w.c.note("jump", "타임스탬프 불연속 / timestamp discontinuity: "+reason)
-		if err := s.seg.close(); err != nil {
+		if err := s.seg.close(ctx); err != nil {
 			return err
 		}
 		if s.feed != nil {
@@ -241,7 +241,7 @@ func (s *rtpSession) frame(au codec.AccessUnit, arrival time.Time) error {
 	for _, n := range au.NALUs {
 		size += len(n)
 	}
-	kept, err := s.seg.add(frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init, track)
+	kept, err := s.seg.add(ctx, frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init, track)
 	if err != nil {
 		return err
 	}

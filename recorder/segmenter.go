@@ -56,7 +56,6 @@ type frame struct {
 // arrived: a fragment is therefore written when the first frame after the next keyframe
 // that is presented after that keyframe arrives (or when the next keyframe arrives).
 type segmenter struct {
-	ctx    context.Context
 	store  Store
 	camera string
 	class  string
@@ -89,8 +88,8 @@ type segmenter struct {
 	havePTS    bool
 }
 
-func newSegmenter(ctx context.Context, store Store, camera, class string, ret custodian.Retention, target time.Duration, tl *timeline, stats *counters) *segmenter {
-	return &segmenter{ctx: ctx, store: store, camera: camera, class: class, ret: ret, target: target, segTarget: target, tl: tl, stats: stats,
+func newSegmenter(store Store, camera, class string, ret custodian.Retention, target time.Duration, tl *timeline, stats *counters) *segmenter {
+	return &segmenter{store: store, camera: camera, class: class, ret: ret, target: target, segTarget: target, tl: tl, stats: stats,
 		pending: &fmp4.FragmentBuilder{}, cur: &fmp4.FragmentBuilder{}, frameDur: tl.ticks(100 * time.Millisecond)}
 }
 
@@ -101,10 +100,10 @@ func (s *segmenter) active() bool { return s.w != nil }
 // parameters (it changes only at keyframes); a keyframe whose init differs from the
 // current one starts a new segment. A frame before the first keyframe is dropped. It
 // reports whether the frame was kept (the worker tees kept frames to the live view).
-func (s *segmenter) add(f frame, init []byte, track fmp4.Track) (kept bool, err error) {
+func (s *segmenter) add(ctx context.Context, f frame, init []byte, track fmp4.Track) (kept bool, err error) {
 	if !f.key && s.w != nil && s.tl.dur(f.pts-s.origin) >= custodian.MaxSegmentDuration-time.Minute {
 		// No keyframe for almost the longest a segment may be: end it here and wait.
-		if err := s.close(); err != nil {
+		if err := s.close(ctx); err != nil {
 			return false, err
 		}
 	}
@@ -113,12 +112,12 @@ func (s *segmenter) add(f frame, init []byte, track fmp4.Track) (kept bool, err 
 		return false, nil
 	}
 	if f.key {
-		if err := s.keyframe(f, init, track); err != nil {
+		if err := s.keyframe(ctx, f, init, track); err != nil {
 			return false, err
 		}
 	} else if s.pending.Len() > 0 && f.pts > s.curKey {
 		// The first trailing picture: every leading picture of cur has arrived.
-		if err := s.flushPending(); err != nil {
+		if err := s.flushPending(ctx); err != nil {
 			return false, err
 		}
 	}
@@ -139,9 +138,9 @@ func (s *segmenter) add(f frame, init []byte, track fmp4.Track) (kept bool, err 
 }
 
 // keyframe starts a new fragment (and perhaps a new segment) at f.
-func (s *segmenter) keyframe(f frame, init []byte, track fmp4.Track) error {
+func (s *segmenter) keyframe(ctx context.Context, f frame, init []byte, track fmp4.Track) error {
 	if s.pending.Len() > 0 {
-		if err := s.flushPending(); err != nil {
+		if err := s.flushPending(ctx); err != nil {
 			return err
 		}
 	}
@@ -154,7 +153,7 @@ func (s *segmenter) keyframe(f frame, init []byte, track fmp4.Track) error {
 	s.curCuts = false
 	switch {
 	case s.w == nil:
-		return s.open(f.pts, init, track)
+		return s.open(ctx, f.pts, init, track)
 	case !bytes.Equal(init, s.init):
 		s.curCuts, s.curNewInit, s.curTrack = true, init, track
 	case s.tl.dur(f.pts-s.origin) >= s.segTarget:
@@ -165,7 +164,7 @@ func (s *segmenter) keyframe(f frame, init []byte, track fmp4.Track) error {
 
 // flushPending writes the pending fragment, its end being cur's first presentation time,
 // and then, if cur starts a new segment, commits the segment and opens the next.
-func (s *segmenter) flushPending() error {
+func (s *segmenter) flushPending(ctx context.Context) error {
 	first, _ := s.cur.Span()
 	if err := s.writeFragment(s.pending, first); err != nil {
 		return err
@@ -179,10 +178,10 @@ func (s *segmenter) flushPending() error {
 		init, track = s.curNewInit, s.curTrack
 	}
 	s.curCuts, s.curNewInit = false, nil
-	if err := s.commit(first); err != nil {
+	if err := s.commit(ctx, first); err != nil {
 		return err
 	}
-	return s.open(first, init, track)
+	return s.open(ctx, first, init, track)
 }
 
 func (s *segmenter) writeFragment(fb *fmp4.FragmentBuilder, end int64) error {
@@ -214,7 +213,7 @@ func (s *segmenter) writeFragment(fb *fmp4.FragmentBuilder, end int64) error {
 }
 
 // open starts a segment whose decode time 0 is the presentation time origin.
-func (s *segmenter) open(origin int64, init []byte, track fmp4.Track) error {
+func (s *segmenter) open(ctx context.Context, origin int64, init []byte, track fmp4.Track) error {
 	start := s.tl.wall(origin)
 	if off, drifted := s.tl.drifted(); drifted {
 		// Re-anchor on the arrival of this frame (docs/design/time.md, "Drift").
@@ -227,7 +226,7 @@ func (s *segmenter) open(origin int64, init []byte, track fmp4.Track) error {
 		// where it ended (the two times differ only by rounding).
 		start = s.lastEnd
 	}
-	w, err := s.store.Create(s.ctx, s.camera, start, s.class, s.ret)
+	w, err := s.store.Create(ctx, s.camera, start, s.class, s.ret)
 	if err != nil {
 		return err
 	}
@@ -239,7 +238,7 @@ func (s *segmenter) open(origin int64, init []byte, track fmp4.Track) error {
 		s.segTarget = s.target/2 + time.Duration(rand.Int64N(int64(s.target/2)+1))
 	}
 	if _, err := w.Write(init); err != nil {
-		w.Abort(s.ctx)
+		w.Abort(ctx)
 		return err
 	}
 	s.w, s.origin, s.start, s.seq = w, origin, start, 0
@@ -249,11 +248,11 @@ func (s *segmenter) open(origin int64, init []byte, track fmp4.Track) error {
 
 // commit writes nothing more and commits the open segment, which ends at the
 // presentation time end.
-func (s *segmenter) commit(end int64) error {
+func (s *segmenter) commit(ctx context.Context, end int64) error {
 	w := s.w
 	s.w = nil
 	endWall := s.start.Add(s.tl.dur(end - s.origin))
-	seg, err := w.Commit(context.WithoutCancel(s.ctx), endWall)
+	seg, err := w.Commit(context.WithoutCancel(ctx), endWall)
 	if err != nil {
 		return err
 	}
@@ -264,7 +263,7 @@ func (s *segmenter) commit(end int64) error {
 
 // close writes what is held and commits the open segment (the connection ended, or a
 // discontinuity): the last frame keeps the average frame duration.
-func (s *segmenter) close() error {
+func (s *segmenter) close(ctx context.Context) error {
 	if s.w == nil {
 		s.pending.Reset()
 		s.cur.Reset()
@@ -299,16 +298,16 @@ func (s *segmenter) close() error {
 	s.curCuts, s.curNewInit = false, nil
 	s.havePTS = false
 	if err != nil {
-		s.abort()
+		s.abort(ctx)
 		return err
 	}
-	return s.commit(end)
+	return s.commit(ctx, end)
 }
 
 // abort drops the open segment (an error writing it).
-func (s *segmenter) abort() {
+func (s *segmenter) abort(ctx context.Context) {
 	if s.w != nil {
-		s.w.Abort(context.WithoutCancel(s.ctx))
+		s.w.Abort(context.WithoutCancel(ctx))
 		s.w = nil
 	}
 	s.pending.Reset()

@@ -73,7 +73,7 @@ func feed(t *testing.T, s *segmenter, init []byte, t0 time.Time, n, gop int, bfr
 			s.tl.anchor(pts, arrival)
 		}
 		f := frame{nalus: [][]byte{{0x65, byte(i)}}, pts: pts, key: i%gop == 0, arrival: arrival}
-		if _, err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
 			t.Fatalf("frame %d: %v", i, err)
 		}
 	}
@@ -84,12 +84,12 @@ func TestSegmenterCutsOnKeyframesAtTarget(t *testing.T) {
 		st := &memStore{}
 		c := newCounters("cam", "g", "", "rtsp", time.Now)
 		tl := newTimeline(90000)
-		s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, 5*time.Second, tl, c)
+		s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 5*time.Second, tl, c)
 		t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, custodian.KST)
 		init := testInit(t)
 		// 25 s at 10 fps, a keyframe every 2 s: segments cut at 6 s, 12 s, 18 s, 24 s.
 		feed(t, s, init, t0, 250, 20, bframes)
-		if err := s.close(); err != nil {
+		if err := s.close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		wantStarts := []time.Duration{0, 6 * time.Second, 12 * time.Second, 18 * time.Second, 24 * time.Second}
@@ -140,12 +140,12 @@ func TestSegmenterDropsFramesBeforeKeyframe(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
 	tl := newTimeline(90000)
-	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
 	init := testInit(t)
 	t0 := time.Now()
 	tl.anchor(0, t0)
 	for i := 0; i < 5; i++ {
-		if _, err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -158,7 +158,7 @@ func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
 	tl := newTimeline(90000)
-	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
 	init := testInit(t)
 	other := testTrack
 	other.Width = 1920
@@ -170,11 +170,11 @@ func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
 		if i >= 20 {
 			in, tr = init2, other
 		}
-		if _, err := s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
+		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.close(); err != nil {
+	if err := s.close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if len(st.segs) != 2 {
@@ -190,13 +190,13 @@ func TestSegmenterStoreFailure(t *testing.T) {
 	st := &memStore{failAt: 2}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
 	tl := newTimeline(90000)
-	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, 2*time.Second, tl, c)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 2*time.Second, tl, c)
 	init := testInit(t)
 	t0 := time.Now()
 	tl.anchor(0, t0)
 	var err error
 	for i := 0; i < 60 && err == nil; i++ {
-		_, err = s.add(frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
+		_, err = s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
 	}
 	if err == nil || err.Error() != "disk full" {
 		t.Fatalf("err = %v, want the store's", err)
@@ -246,7 +246,7 @@ func TestSegmenterOpenGOPAtStart(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
 	tl := newTimeline(90000)
-	s := newSegmenter(context.Background(), st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
 	init := testInit(t)
 	t0 := time.Now()
 	// Decode order: CRA at 4, leading pictures 1 2 3, then trailing 5 … 13, and a second
@@ -255,11 +255,11 @@ func TestSegmenterOpenGOPAtStart(t *testing.T) {
 	tl.anchor(4*9000, t0)
 	for _, p := range order {
 		f := frame{nalus: [][]byte{{1}}, pts: p * 9000, key: p == 4 || p == 18, arrival: t0}
-		if _, err := s.add(f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.close(); err != nil {
+	if err := s.close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if len(st.segs) != 1 {

@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"context"
 	"fmt"
 
 	"custodian"
@@ -34,7 +35,7 @@ var errBrokenChain = custodian.Errorf(custodian.EINVALID,
 
 // undecodable drops frames that cannot be decoded (n of them: 1, or the units the
 // depacketiser dropped) for reason; the first of a run ends the open segment.
-func (s *rtpSession) undecodable(reason error, n uint64) error {
+func (s *rtpSession) undecodable(ctx context.Context, reason error, n uint64) error {
 	c := s.w.c
 	c.add(&c.undecodable, n)
 	if s.broken {
@@ -50,7 +51,7 @@ func (s *rtpSession) undecodable(reason error, n uint64) error {
 		return nil
 	}
 	c.add(&c.gaps, 1)
-	err := s.seg.close()
+	err := s.seg.close(ctx)
 	if s.feed != nil {
 		s.feed.Discontinuity()
 	}
