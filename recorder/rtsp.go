@@ -15,12 +15,14 @@ import (
 	"custodian/rtsp"
 )
 
-// credentials returns the camera's stored user and password ("" when none).
+// credentials returns the camera's stored user and password ("" when none). The password
+// is given only for the origin (scheme://host:port) it was stored for: a source moved to
+// another host gets an error saying so, never the password.
 func (w *worker) credentials(ctx context.Context) (string, string, error) {
 	if w.r.opt.Secret == nil {
 		return w.cfg.src.User, "", nil
 	}
-	user, password, err := w.r.opt.Secret(ctx, w.cfg.camera)
+	user, password, err := w.r.opt.Secret(ctx, w.cfg.camera, custodian.SourceOrigin(w.cfg.src.URL))
 	if custodian.ErrorCode(err) == custodian.ENOTFOUND {
 		return w.cfg.src.User, "", nil
 	}
