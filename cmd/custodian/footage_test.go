@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -227,5 +228,13 @@ func TestIngestDamagedFileRefusedUnlessPartial(t *testing.T) {
 	out = c.ok("--lang", "en", "ingest-file", "--camera", "ulsan-lobby-1f", "--start", "2026-11-22T09:00:00+09:00", whole)
 	if !strings.Contains(out, "79.5 s of the 79.5 s the file states (100%)") && !strings.Contains(out, "of the 79.5 s the file states (99%)") {
 		t.Fatalf("whole file: %s", out)
+	}
+	// An exported clip is footage: readable by its owner only, whatever the umask.
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	clip := filepath.Join(dir, "clip.mp4")
+	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:00:20", "--purpose", "확인", "-o", clip)
+	if st, err := os.Stat(clip); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("clip mode: %v %v, want 0600", st.Mode(), err)
 	}
 }

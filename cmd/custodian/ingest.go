@@ -194,6 +194,7 @@ func cmdClip(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.mode = 0o600 // footage: readable by its owner only
 	info, err := f.v.Clip(ctx, o.w, *camera, t0, t1)
 	if err != nil {
 		ev.Result, ev.Detail = auditlog.ResultError, err.Error()

@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -283,6 +285,18 @@ func (a *app) finish(err error) int {
 	return exitStatus(custodian.ErrorCode(err))
 }
 
+// osActor names who runs a command in the access log: "cli:" and the operating-system user
+// of the process's real user ID, with the ID ("cli:kim(uid 1000)"), from the system's user
+// database rather than $USER, which the caller sets. Without a user database entry it is
+// "cli:uid 1000".
+func osActor() string {
+	uid := os.Getuid()
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil && u.Username != "" {
+		return fmt.Sprintf("cli:%s(uid %d)", u.Username, uid)
+	}
+	return fmt.Sprintf("cli:uid %d", uid)
+}
+
 // msg picks the message for the language: Korean by default, English with --lang en.
 func (a *app) msg(ko, en string) string {
 	if a.lang == "en" {
@@ -433,6 +447,9 @@ type output struct {
 	w     io.Writer
 	f     *os.File
 	final string
+	// mode is the file's mode: 0644 for what is published (the policy, signboards), 0600
+	// for footage (exported clips).
+	mode os.FileMode
 }
 
 func (a *app) create(path string, binary bool) (*output, error) {
@@ -450,7 +467,7 @@ func (a *app) create(path string, binary bool) (*output, error) {
 	if err != nil {
 		return nil, custodian.Errorf(custodian.EINVALID, "%s를 쓸 수 없습니다: %v", "cannot write %s: %v", path, err)
 	}
-	return &output{w: f, f: f, final: path}, nil
+	return &output{w: f, f: f, final: path, mode: 0o644}, nil
 }
 
 // commit finishes the output; with an error it removes the temporary file.
@@ -463,7 +480,7 @@ func (o *output) commit(err error) error {
 		os.Remove(o.f.Name())
 		return err
 	}
-	if err := o.f.Chmod(0o644); err != nil {
+	if err := o.f.Chmod(o.mode); err != nil {
 		o.f.Close()
 		os.Remove(o.f.Name())
 		return err
