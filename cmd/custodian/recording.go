@@ -71,7 +71,7 @@ func (a *app) newRecorder(f *footage, o *recordOptions, ops *slog.Logger, hub *l
 			r, _, err := f.db.Registry(ctx)
 			return r, err
 		},
-		Secret:     f.v.CameraSecret,
+		Secret:     f.v.CameraSecretFor,
 		Target:     o.segment,
 		Timeout:    o.timeout,
 		Reload:     o.reload,
