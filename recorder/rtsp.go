@@ -44,7 +44,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	}
 	timeout := w.r.opt.Timeout
 	cl, err := rtsp.Dial(ctx, w.cfg.src.URL, rtsp.ClientConfig{User: user, Password: password, Timeout: timeout,
-		Transport: w.cfg.src.Transport})
+		Transport: w.cfg.src.Transport, AllowBasic: w.cfg.src.AllowBasicAuth})
 	if err != nil {
 		return err
 	}

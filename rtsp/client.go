@@ -20,10 +20,15 @@ import (
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
-	// User and Password authenticate (Digest, else Basic when the server offers only
-	// that); when empty they are taken from the URL's user information, which is then
-	// removed from every URL sent.
+	// User and Password authenticate (Digest; Basic only with AllowBasic); when empty
+	// they are taken from the URL's user information, which is then removed from every
+	// URL sent. They are sent only to the origin (scheme://host:port) of the URL given to
+	// Dial: a redirect to another host that asks for them is an error.
 	User, Password string
+	// AllowBasic lets the client answer a Basic challenge, which sends the password
+	// readable by anyone on the path over plain RTSP. Without it, a camera that offers
+	// only Basic is refused with an error saying so.
+	AllowBasic bool
 	// Timeout bounds dialling, every request/response and every read of media (10 s).
 	Timeout time.Duration
 	// UserAgent is sent with every request ("Custodian").
@@ -43,6 +48,7 @@ type Client struct {
 	// Set by the reading goroutine; read by Stop under wmu.
 	u         *url.URL // the presentation URL, without user information
 	aggregate *url.URL // the aggregate control URL of DESCRIBE: PLAY, TEARDOWN, keep-alives
+	origin    string   // custodian.SourceOrigin of the URL given to Dial: where credentials may go
 
 	conn net.Conn
 	br   *bufio.Reader
@@ -96,7 +102,7 @@ func Dial(ctx context.Context, rawURL string, cfg ClientConfig) (*Client, error)
 		}
 		u.User = nil
 	}
-	c := &Client{cfg: cfg, u: u, buf: make([]byte, 0, MaxFrame), kaMethod: "OPTIONS", done: make(chan struct{})}
+	c := &Client{cfg: cfg, u: u, origin: custodian.SourceOrigin(u.String()), buf: make([]byte, 0, MaxFrame), kaMethod: "OPTIONS", done: make(chan struct{})}
 	if err := c.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -266,9 +272,22 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, h Header) (*
 			return nil, c.errorf(custodian.EUNAUTHORIZED, method, "인증이 필요합니다 (401 %s): 카메라의 사용자와 비밀번호를 설정하십시오",
 				"authentication required (401 %s): set the camera's user and password", clip(res.Reason))
 		}
+		if here := custodian.SourceOrigin(c.u.String()); here != c.origin {
+			// A redirect led to another host (the connection's, whatever URL a request
+			// names), which asks for the camera's password: it was given for the
+			// camera's own host only.
+			return nil, c.errorf(custodian.EUNAUTHORIZED, method, "리디렉션된 호스트 %s가 인증을 요구하지만, 카메라의 비밀번호는 %s에만 보냅니다 (401 %s)",
+				"the redirected-to host %s asks for credentials, but the camera's password is sent only to %s (401 %s)", here, c.origin, clip(res.Reason))
+		}
 		ch, ok := pickChallenge(res.Header.Values("WWW-Authenticate"))
 		if !ok {
 			return nil, c.errorf(custodian.EUNAUTHORIZED, method, "지원하지 않는 인증 방식입니다 (401 %s)", "unsupported authentication scheme (401 %s)", clip(res.Reason))
+		}
+		if strings.EqualFold(ch.Scheme, "basic") && !c.cfg.AllowBasic {
+			// Digest is preferred whenever offered: this camera offers Basic only.
+			return nil, c.errorf(custodian.EUNAUTHORIZED, method,
+				"카메라가 Basic 인증만 제공합니다: 평문 RTSP에서는 비밀번호가 그대로 전송되므로 보내지 않았습니다. 카메라에서 Digest 인증을 켜거나, 위험을 감수한다면 이 카메라의 출처에 allow_basic_auth: true를 적으십시오 (401 %s)",
+				"the camera offers only Basic authentication, which sends the password readable over plain RTSP, so it was not sent: enable Digest on the camera or, accepting the risk, set allow_basic_auth: true in this camera's source (401 %s)", clip(res.Reason))
 		}
 		stale := strings.EqualFold(ch.Params["stale"], "true") && strings.EqualFold(ch.Scheme, "digest")
 		if authed && (attempt > 0 && !stale || attempt >= 2) {

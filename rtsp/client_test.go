@@ -218,7 +218,8 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-// TestBasicAuth: a camera that offers only Basic gets it, and only after asking.
+// TestBasicAuth: a camera that offers only Basic gets it when Basic is allowed, and only
+// after asking.
 func TestBasicAuth(t *testing.T) {
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("viewer:s3cret"))
 	f := newFake(t, func(fc *fakeConn, req *rtsp.Request) {
@@ -228,7 +229,7 @@ func TestBasicAuth(t *testing.T) {
 		}
 		standard(fc, req, testSDP, 60)
 	})
-	c, _, _ := session(t, f.url("/live"), rtsp.ClientConfig{User: "viewer", Password: "s3cret", Timeout: time.Second})
+	c, _, _ := session(t, f.url("/live"), rtsp.ClientConfig{User: "viewer", Password: "s3cret", Timeout: time.Second, AllowBasic: true})
 	c.Close()
 	reqs := f.requests()
 	if got := reqs[1].Header.Get("Authorization"); reqs[1].Method != "DESCRIBE" || got != "" {
@@ -237,7 +238,7 @@ func TestBasicAuth(t *testing.T) {
 	if got := reqs[2].Header.Get("Authorization"); got != want {
 		t.Errorf("Authorization %q", got)
 	}
-	_, _, _, err := trySession(f.url("/live"), rtsp.ClientConfig{User: "viewer", Password: "bad-pass", Timeout: time.Second})
+	_, _, _, err := trySession(f.url("/live"), rtsp.ClientConfig{User: "viewer", Password: "bad-pass", Timeout: time.Second, AllowBasic: true})
 	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), "bad-pass") {
 		t.Errorf("wrong password: %v", err)
 	}
