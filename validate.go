@@ -35,10 +35,11 @@ func (r *Registry) Validate() error {
 	v.controlledAreas()
 	v.forms()
 	v.policy()
+	v.text()
 	if len(v.problems) == 0 {
 		return nil
 	}
-	return &ValidationError{Problems: v.problems}
+	return NewValidationError(v.problems)
 }
 
 type validator struct {
@@ -48,8 +49,10 @@ type validator struct {
 }
 
 // add records a problem. The Korean and English formats take the same arguments; a format
-// that needs only some of them uses explicit indexes (%[2]s).
+// that needs only some of them uses explicit indexes (%[2]s). A string argument longer than
+// MaxEcho bytes is echoed cut, with its length (Clip).
 func (v *validator) add(path, ko, en string, args ...any) {
+	args = clipArgs(args, MaxEcho)
 	v.problems = append(v.problems, Problem{Path: path, Ko: fmt.Sprintf(ko, args...), En: fmt.Sprintf(en, args...)})
 }
 
@@ -90,10 +93,10 @@ func (v *validator) oneOf(path, value string, allowed []string, allowEmpty bool)
 	}
 	if !slices.Contains(allowed, value) {
 		if value == "" {
-			v.add(path, "값이 필요합니다: %s 중 하나", "a value is required: one of %s", strings.Join(allowed, ", "))
+			v.add(path, "값이 필요합니다: %s 중 하나", "a value is required: one of %s", ours(strings.Join(allowed, ", ")))
 			return
 		}
-		v.add(path, "%q은(는) 허용되지 않는 값입니다: %s 중 하나여야 합니다", "%q is not allowed: must be one of %s", value, strings.Join(allowed, ", "))
+		v.add(path, "%q은(는) 허용되지 않는 값입니다: %s 중 하나여야 합니다", "%q is not allowed: must be one of %s", value, ours(strings.Join(allowed, ", ")))
 	}
 }
 
@@ -110,7 +113,7 @@ func (v *validator) ref(path, id string, exists bool, kindKo, kindEn string, kno
 	if len(known) > 0 && len(known) <= 12 {
 		hint = " [" + strings.Join(known, ", ") + "]"
 	}
-	v.add(path, "%[1]s %[2]q이(가) 없습니다%[3]s", "no %[4]s with ID %[2]q%[3]s", kindKo, id, hint, kindEn)
+	v.add(path, "%[1]s %[2]q이(가) 없습니다%[3]s", "no %[4]s with ID %[2]q%[3]s", kindKo, id, ours(hint), kindEn)
 }
 
 func siteIDs(r *Registry) []string {
@@ -528,7 +531,7 @@ func (v *validator) agreements() {
 		v.required(p+".agency", a.Agency, "협약 기관", "the agency")
 		v.required(p+".covers", a.Covers, "협약 대상", "what the agreement covers")
 		if len(a.Allows) == 0 {
-			v.add(p+".allows", "협약으로 허용되는 업무가 하나 이상 필요합니다: %s", "at least one allowed use is required: %s", strings.Join(allowed, ", "))
+			v.add(p+".allows", "협약으로 허용되는 업무가 하나 이상 필요합니다: %s", "at least one allowed use is required: %s", ours(strings.Join(allowed, ", ")))
 		}
 		for k, al := range a.Allows {
 			v.oneOf(fmt.Sprintf("%s.allows[%d]", p, k), al, allowed, false)

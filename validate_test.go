@@ -839,3 +839,84 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// Free text has length limits by field, and no field takes invisible control characters;
+// each problem names the field path, and no message echoes a huge value.
+func TestValidateTextLimitsAndControls(t *testing.T) {
+	huge := strings.Repeat("가", 10<<20/3) // 10 MB
+	cases := []struct {
+		name string
+		edit func(r *custodian.Registry)
+		path string
+		want string
+	}{
+		{"10 MB organisation name", func(r *custodian.Registry) { r.Organisation.Name = huge }, "organisation.name", "at most 200"},
+		{"long site address", func(r *custodian.Registry) { r.Sites[0].Address = strings.Repeat("a", 201) }, "sites[0].address", "201 characters long; at most 200"},
+		{"long location", func(r *custodian.Registry) { r.Sites[0].CameraGroups[0].Locations[1] = strings.Repeat("b", 300) }, "sites[0].camera_groups[0].locations[1]", "at most 200"},
+		{"long policy body", func(r *custodian.Registry) {
+			r.Policy.Sections = []custodian.Section{{Title: "t", Body: strings.Repeat("본", 20001)}}
+		}, "policy.sections[0].body", "at most 20000"},
+		{"right-to-left override in a name", func(r *custodian.Registry) { r.Organisation.Name = "시험\u202E기관" }, "organisation.name", "U+202E"},
+		{"zero-width space in a person's name", func(r *custodian.Registry) { r.People[1].Name = "김\u200B철수" }, "people[1].name", "U+200B"},
+		{"byte-order mark in a site name", func(r *custodian.Registry) { r.Sites[1].Name = "\uFEFF별관" }, "sites[1].name", "U+FEFF"},
+		{"isolate in a purpose name", func(r *custodian.Registry) { r.Purposes[0].Name = "시설\u2066안전\u2069" }, "purposes[0].name", "U+2066"},
+		{"line break in a name", func(r *custodian.Registry) { r.Forms[0].Title = "청구서\n가짜 줄" }, "forms[0].title", "U+000A"},
+		{"bell in a location", func(r *custodian.Registry) { r.Sites[0].CameraGroups[0].Locations[0] = "로비\a" }, "sites[0].camera_groups[0].locations[0]", "U+0007"},
+		{"left-to-right mark in a note", func(r *custodian.Registry) { r.Sites[0].CameraGroups[0].Note = "메모\u200E" }, "sites[0].camera_groups[0].note", "U+200E"},
+		{"soft hyphen (Cf) in a contact", func(r *custodian.Registry) { r.Agreements[0].Agency = "경찰\u00ADfoo" }, "agreements[0].agency", "U+00AD"},
+		{"invalid UTF-8", func(r *custodian.Registry) { r.Organisation.Address = "\xff\xfe" }, "organisation.address", "UTF-8"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := validRegistry()
+			tc.edit(r)
+			err := r.Validate()
+			var ve *custodian.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Validate = %v, want a ValidationError", err)
+			}
+			found := false
+			for _, p := range ve.Problems {
+				if p.Path == tc.path && strings.Contains(p.En, tc.want) {
+					found = true
+				}
+				if len(p.Ko)+len(p.En) > 1000 {
+					t.Errorf("%s: a message of %d bytes", p.Path, len(p.Ko)+len(p.En))
+				}
+			}
+			if !found {
+				t.Errorf("no problem at %s mentioning %q:\n%v", tc.path, tc.want, err)
+			}
+		})
+	}
+	// Multi-line text may have line breaks and tabs; names of other scripts are fine.
+	r := validRegistry()
+	r.Policy.Sections = []custodian.Section{{Title: "추가 안내", Body: "첫째 줄\n\t둘째 줄\n"}}
+	r.Sites[0].CameraGroups[0].Note = "줄 하나\n줄 둘"
+	r.People[1].Name = "Zoë Ångström 李舜臣 محمد"
+	if err := r.Validate(); err != nil {
+		t.Errorf("line breaks in long text and names in many scripts: %v", err)
+	}
+}
+
+// A huge value is echoed cut, with its length; many problems are listed up to MaxProblems.
+func TestValidateEchoesLittle(t *testing.T) {
+	r := validRegistry()
+	r.People[0].Email = strings.Repeat("x", 10<<20) // not an e-mail address, and 10 MB
+	err := r.Validate()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	if msg := err.Error(); len(msg) > 2000 || !strings.Contains(msg, fmt.Sprintf("(%d bytes)", 10<<20)) {
+		t.Errorf("message of %d bytes: %.300s", len(msg), msg)
+	}
+	r = validRegistry()
+	for i := range 300 {
+		r.Forms = append(r.Forms, custodian.Form{ID: fmt.Sprintf("f%d", i)}) // no number, no title
+	}
+	var ve *custodian.ValidationError
+	if !errors.As(r.Validate(), &ve) || ve.Count() != 600 || len(ve.Problems) != custodian.MaxProblems+1 ||
+		!strings.Contains(ve.Problems[custodian.MaxProblems].En, "550 more") {
+		t.Fatalf("%d listed, count %d", len(ve.Problems), ve.Count())
+	}
+}
