@@ -28,11 +28,8 @@ type Account struct {
 	Disabled       time.Time `json:"disabled,omitzero"`
 	DisabledReason string    `json:"disabled_reason,omitempty"`
 	DisabledBy     string    `json:"disabled_by,omitempty"`
-	// FailedLogins counts failures since the last success; LockedUntil is set when they
-	// reach the lockout threshold.
-	FailedLogins int       `json:"failed_logins"`
-	LockedUntil  time.Time `json:"locked_until,omitzero"`
-	LastLogin    time.Time `json:"last_login,omitzero"`
+	// Failed logins are throttled rather than locked (LoginThrottle).
+	LastLogin time.Time `json:"last_login,omitzero"`
 	// Lang is the console language the account prefers: "ko" (default) or "en".
 	Lang   string         `json:"lang,omitempty"`
 	Grants []AccountGrant `json:"grants"`
@@ -91,14 +88,27 @@ type Session struct {
 	// Expires is the idle expiry (pushed forward as the session is used, never past
 	// Created + the absolute lifetime).
 	Expires time.Time `json:"expires"`
-	// SecondFactor is set once the TOTP code has been accepted. A session without it can
-	// only finish logging in.
+	// SecondFactor is set once a TOTP code has been accepted in this session. Whether the
+	// session needs it is decided on every request from the account's grants at that
+	// moment (accounts.NeedsSecondFactor): a session that needs it and lacks it can only
+	// finish logging in (enrol, or step up with a code).
 	SecondFactor bool      `json:"second_factor"`
 	CSRF         string    `json:"-"` // the CSRF token bound to the session
 	Address      string    `json:"address"`
 	UserAgent    string    `json:"user_agent"`
 	Ended        time.Time `json:"ended,omitzero"`
 	EndReason    string    `json:"end_reason,omitempty"`
+}
+
+// LoginThrottle counts failed logins under one key (an account from one address, an account
+// from anywhere, an address; accounts.Manager names the keys and sets the backoff). No
+// attempt under a key is checked before Until.
+type LoginThrottle struct {
+	Key      string    `json:"key"`
+	Failures int       `json:"failures"`
+	Last     time.Time `json:"last,omitzero"`  // the last failure
+	Until    time.Time `json:"until,omitzero"` // attempts before this are refused unchecked
+	Good     time.Time `json:"good,omitzero"`  // the last completed login under this key
 }
 
 // Kinds of data-subject requests (PIPA Art. 35, 36; the decree's form 별지 제2호).
@@ -187,11 +197,19 @@ type AccountService interface {
 	// UseTOTPStep records that the code of step was accepted, only if step is after the
 	// last accepted one: false means the code was already used (a replay).
 	UseTOTPStep(ctx context.Context, id int64, step int64) (bool, error)
-	// LoginFailed counts a failure; when failures reach lockAfter the account is locked
-	// until at+lockFor. It returns the account's state after the failure.
-	LoginFailed(ctx context.Context, id int64, at time.Time, lockAfter int, lockFor time.Duration) (failures int, lockedUntil time.Time, err error)
-	// LoginSucceeded resets the failures and records the login time.
+	// LoginSucceeded records the login time.
 	LoginSucceeded(ctx context.Context, id int64, at time.Time) error
+	// LoginThrottles returns the throttle rows of keys that exist.
+	LoginThrottles(ctx context.Context, keys []string) ([]LoginThrottle, error)
+	// LoginFailure counts a failed login under key at at, in one transaction: a row whose
+	// last failure is resetAfter or more before at starts again from zero; Until becomes
+	// at + wait(failures). It returns the row after the failure.
+	LoginFailure(ctx context.Context, key string, at time.Time, resetAfter time.Duration, wait func(failures int) time.Duration) (LoginThrottle, error)
+	// LoginSuccess resets keys' failures and marks them good at at.
+	LoginSuccess(ctx context.Context, keys []string, at time.Time) error
+	// ClearLoginThrottles deletes the rows whose key is one of keys or starts with one of
+	// prefixes (unlocking an account); it returns how many were deleted.
+	ClearLoginThrottles(ctx context.Context, keys, prefixes []string) (int, error)
 	// DisableAccount disables an account and ends all its sessions in one transaction;
 	// it returns how many sessions were ended. Disabling a disabled account is ECONFLICT.
 	DisableAccount(ctx context.Context, id int64, at time.Time, reason, by string) (int, error)

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -24,11 +25,47 @@ import (
 	"custodian/auth"
 )
 
-// Lockout: after LockAfter failed logins in a row an account is locked for LockFor.
+// Throttling of failed logins (docs/OPERATIONS.md, "Failed logins"). Failures are counted
+// under three keys at once, each with an exponential backoff (1 s, doubling) once its free
+// failures are used: no attempt under a key is checked before its wait ends. A key quiet
+// for ThrottleReset starts again from zero; a completed login resets the account's keys.
+//
+//   - the account from one address: free PairFree, wait up to PairMaxWait;
+//   - the account from anywhere: free AccountFree, wait up to AccountMaxWait (short, so
+//     that a stranger elsewhere cannot keep the account's owner out); not applied from an
+//     address where the account completed a login within GoodAddressFor;
+//   - the address, whatever the account: free SourceFree, wait up to SourceMaxWait; not
+//     applied either to an account at an address where it completed a login within
+//     GoodAddressFor (people behind one NAT, or a proxy not named with --trusted-proxy).
 const (
-	LockAfter = 5
-	LockFor   = 15 * time.Minute
+	PairFree       = 3
+	PairMaxWait    = 15 * time.Minute
+	AccountFree    = 10
+	AccountMaxWait = time.Minute
+	SourceFree     = 20
+	SourceMaxWait  = 15 * time.Minute
+	ThrottleReset  = time.Hour
+	GoodAddressFor = 90 * 24 * time.Hour
 )
+
+// backoff is the wait after n failures: none for the first free ones, then 1 s doubling up
+// to max.
+func backoff(n, free int, max time.Duration) time.Duration {
+	if n < free {
+		return 0
+	}
+	k := n - free
+	if k > 30 {
+		return max
+	}
+	return min(max, time.Second<<k)
+}
+
+// throttle keys: an account (by the username asked for, known or not) from one address,
+// from anywhere, and an address.
+func pairKey(username, source string) string { return "p:" + username + "|" + source }
+func accountKey(username string) string      { return "a:" + username }
+func sourceKey(source string) string         { return "s:" + source }
 
 // Actions written to the access log.
 const (
@@ -46,6 +83,7 @@ const (
 	ActionDeputyEnd    = "account.deputy_end"
 	ActionSessionsEnd  = "account.sessions_end"
 	ActionPersonRemove = "account.person_removed"
+	ActionUnlock       = "account.unlock"
 )
 
 // Manager carries out account operations.
@@ -366,8 +404,10 @@ func convert(gs []custodian.AccountGrant) []auth.Grant {
 	return out
 }
 
-// NeedsSecondFactor reports whether an account must log in with TOTP: any of its grants
-// (its own or as a deputy) can show footage, or it has enrolled one anyway.
+// NeedsSecondFactor reports whether a session of acct must have passed TOTP, decided on
+// every request with the grants in force at that moment (its own and as a deputy): when
+// any of them can show footage, or the account has enrolled one anyway. An account whose
+// grants grow to reach footage is sent to enrol or step up before its next request.
 func NeedsSecondFactor(acct *custodian.Account, grants []auth.Grant) bool {
 	if acct.TOTPSecret != nil {
 		return true
@@ -380,49 +420,122 @@ func NeedsSecondFactor(acct *custodian.Account, grants []auth.Grant) bool {
 	return false
 }
 
-// ErrLogin is the one answer to a wrong username or password, so that neither is revealed.
+// errLogin is the one answer to every failed login: an unknown username, a wrong password,
+// a disabled account and a throttled attempt all get it, with the same text and the same
+// path through the code (a password hash is always verified), so that none reveals which.
 func errLogin() error {
-	return custodian.Errorf(custodian.EUNAUTHORIZED, "사용자 이름 또는 비밀번호가 맞지 않습니다", "wrong username or password")
+	return custodian.Errorf(custodian.EUNAUTHORIZED,
+		"사용자 이름 또는 비밀번호가 맞지 않거나, 실패가 거듭되어 잠시 기다려야 합니다",
+		"wrong username or password, or too many failures: wait a little and try again")
 }
 
-func errLocked(until time.Time) error {
-	return custodian.Errorf(custodian.EUNAUTHORIZED, "로그인 실패가 거듭되어 계정이 %s까지 잠겼습니다", "too many failed logins: the account is locked until %s",
-		until.In(custodian.KST).Format("15:04"))
+// errTOTP is the one answer to every failed OTP code (wrong, reused, throttled).
+func errTOTP() error {
+	return custodian.Errorf(custodian.EUNAUTHORIZED, "OTP 코드가 맞지 않거나 이미 쓰였거나, 실패가 거듭되어 잠시 기다려야 합니다",
+		"the OTP code is wrong or was already used, or after repeated failures you must wait a little")
 }
 
 // dummyHash is verified against when the username is unknown, so that the answer takes as
 // long as for a known one.
 var dummyHash, _ = auth.HashPassword("not a real password 1!")
 
-// CheckPassword checks a username and password (first step of a login) and returns the
-// account. Failures count towards the lockout and are logged; the error never says
-// whether the username exists.
-func (m *Manager) CheckPassword(ctx context.Context, username, password, source string) (*custodian.Account, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	if username == "" || password == "" || len(username) > 64 || len(password) > 1024 {
-		return nil, errLogin()
+// normUsername is the form of a username that logins and throttle keys use (bounded, so
+// that a megabyte "username" is not stored as a key).
+func normUsername(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	if len(u) > 64 {
+		u = u[:64]
 	}
+	return u
+}
+
+// throttled reports whether an attempt for username from source must wait.
+func (m *Manager) throttled(ctx context.Context, username, source string, now time.Time) (bool, error) {
+	pk, ak, sk := pairKey(username, source), accountKey(username), sourceKey(source)
+	ths, err := m.Store.LoginThrottles(ctx, []string{pk, ak, sk})
+	if err != nil {
+		return false, err
+	}
+	var pair, acct, src custodian.LoginThrottle
+	for _, t := range ths {
+		switch t.Key {
+		case pk:
+			pair = t
+		case ak:
+			acct = t
+		case sk:
+			src = t
+		}
+	}
+	goodHere := !pair.Good.IsZero() && now.Sub(pair.Good) < GoodAddressFor
+	return now.Before(pair.Until) || (!goodHere && (now.Before(acct.Until) || now.Before(src.Until))), nil
+}
+
+// loginFailed counts a failure under the keys of username and source, and logs it with
+// why (the log says why; the caller is told only errLogin).
+func (m *Manager) loginFailed(ctx context.Context, username, source, why string, withSource bool) {
 	now := m.now()
+	pair, err1 := m.Store.LoginFailure(ctx, pairKey(username, source), now, ThrottleReset, func(n int) time.Duration { return backoff(n, PairFree, PairMaxWait) })
+	acct, err2 := m.Store.LoginFailure(ctx, accountKey(username), now, ThrottleReset, func(n int) time.Duration { return backoff(n, AccountFree, AccountMaxWait) })
+	detail := fmt.Sprintf("%s (failures: %d from this address, %d in all)", why, pair.Failures, acct.Failures)
+	if withSource {
+		src, err := m.Store.LoginFailure(ctx, sourceKey(source), now, ThrottleReset, func(n int) time.Duration { return backoff(n, SourceFree, SourceMaxWait) })
+		if err1 == nil {
+			err1 = err
+		}
+		detail += fmt.Sprintf(", %d from this address for any account", src.Failures)
+	}
+	if err := errors.Join(err1, err2); err != nil {
+		detail += "; counting failed: " + err.Error()
+	}
+	actor := username
+	if why == "unknown username" {
+		actor = "anonymous"
+	}
+	m.record(ctx, actor, source, ActionLoginFailed, username, detail, auditlog.ResultDenied)
+}
+
+// CheckPassword checks a username and password (first step of a login) and returns the
+// account. Every failure gets the same answer (errLogin), counts towards throttling and is
+// logged with its reason.
+func (m *Manager) CheckPassword(ctx context.Context, username, password, source string) (*custodian.Account, error) {
+	username = normUsername(username)
+	now := m.now()
+	wait, err := m.throttled(ctx, username, source, now)
+	if err != nil {
+		return nil, err
+	}
 	acct, err := m.Store.AccountByUsername(ctx, username)
-	if custodian.ErrorCode(err) == custodian.ENOTFOUND {
-		auth.VerifyPassword(dummyHash, password)
-		m.record(ctx, "anonymous", source, ActionLoginFailed, username, "unknown username", auditlog.ResultDenied)
+	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		return nil, err
+	}
+	hash := dummyHash
+	if acct != nil {
+		hash = acct.PasswordHash
+	}
+	if len(password) > 1024 {
+		password = password[:1024]
+	}
+	// The hash is verified on every path, the throttled one included.
+	ok, rehash, verr := auth.VerifyPassword(hash, password)
+	why := ""
+	switch {
+	case username == "" || password == "":
+		why = "empty username or password"
+	case acct == nil:
+		why = "unknown username"
+	case wait:
+		why = "throttled"
+	case verr != nil:
+		why = "stored hash unusable: " + verr.Error()
+	case !ok:
+		why = "wrong password"
+	case !acct.Active():
+		why = "disabled account"
+	}
+	if why != "" {
+		m.loginFailed(ctx, username, source, why, true)
 		return nil, errLogin()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !acct.LockedUntil.IsZero() && now.Before(acct.LockedUntil) {
-		auth.VerifyPassword(dummyHash, password)
-		m.record(ctx, acct.Username, source, ActionLoginFailed, acct.Username, "locked", auditlog.ResultDenied)
-		return nil, errLocked(acct.LockedUntil)
-	}
-	ok, rehash, err := auth.VerifyPassword(acct.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || !acct.Active() {
-		return nil, m.failed(ctx, acct, source, map[bool]string{true: "wrong password", false: "disabled account"}[acct.Active()])
 	}
 	if rehash {
 		if h, err := auth.HashPassword(password); err == nil {
@@ -432,45 +545,62 @@ func (m *Manager) CheckPassword(ctx context.Context, username, password, source 
 	return acct, nil
 }
 
-func (m *Manager) failed(ctx context.Context, acct *custodian.Account, source, why string) error {
-	n, until, err := m.Store.LoginFailed(ctx, acct.ID, m.now(), LockAfter, LockFor)
-	if err != nil {
-		return err
-	}
-	m.record(ctx, acct.Username, source, ActionLoginFailed, acct.Username, fmt.Sprintf("%s (failure %d)", why, n), auditlog.ResultDenied)
-	if !until.IsZero() && m.now().Before(until) {
-		return errLocked(until)
-	}
-	return errLogin()
-}
-
-// CheckTOTP checks a TOTP code for acct (second step). A code is accepted once only;
-// failures count towards the lockout.
+// CheckTOTP checks a TOTP code for acct (second step, or a step-up). A code is accepted
+// once only; failures count towards throttling like wrong passwords.
 func (m *Manager) CheckTOTP(ctx context.Context, acct *custodian.Account, code, source string) error {
 	now := m.now()
-	if !acct.LockedUntil.IsZero() && now.Before(acct.LockedUntil) {
-		return errLocked(acct.LockedUntil)
+	wait, err := m.throttled(ctx, acct.Username, source, now)
+	if err != nil {
+		return err
 	}
 	secret, err := m.Open(acct)
 	if err != nil {
 		return err
 	}
 	step, ok := auth.VerifyTOTP(secret, strings.TrimSpace(code), now, acct.TOTPStep)
-	if ok {
+	if ok && !wait {
 		if ok, err = m.Store.UseTOTPStep(ctx, acct.ID, step); err != nil {
 			return err
 		}
 	}
-	if !ok {
-		m.failed(ctx, acct, source, "wrong or reused OTP code")
-		return custodian.Errorf(custodian.EUNAUTHORIZED, "OTP 코드가 맞지 않거나 이미 쓰였습니다", "the OTP code is wrong or was already used")
+	if !ok || wait {
+		m.loginFailed(ctx, acct.Username, source, map[bool]string{true: "throttled OTP code", false: "wrong or reused OTP code"}[wait], false)
+		return errTOTP()
 	}
 	return nil
 }
 
-// LoggedIn records a completed login.
+// Unlock clears every throttle of an account (its own, from every address), so that its
+// owner can log in at once; it returns how many throttles were cleared. Logged.
+func (m *Manager) Unlock(ctx context.Context, acct *custodian.Account, by, source string) (int, error) {
+	u := normUsername(acct.Username)
+	n, err := m.Store.ClearLoginThrottles(ctx, []string{accountKey(u)}, []string{pairKey(u, "")})
+	if err != nil {
+		return 0, err
+	}
+	m.record(ctx, by, source, ActionUnlock, acct.Username, fmt.Sprintf("%d throttles cleared", n), "")
+	return n, nil
+}
+
+// Throttle returns the account-wide throttle of acct (zero when it has none): its failures
+// from anywhere since the last completed login, and until when they hold up logins.
+func (m *Manager) Throttle(ctx context.Context, acct *custodian.Account) (custodian.LoginThrottle, error) {
+	ths, err := m.Store.LoginThrottles(ctx, []string{accountKey(normUsername(acct.Username))})
+	if err != nil || len(ths) == 0 {
+		return custodian.LoginThrottle{}, err
+	}
+	return ths[0], nil
+}
+
+// LoggedIn records a completed login (the password and, where needed, the second factor):
+// the account's throttles from this address and from anywhere start again.
 func (m *Manager) LoggedIn(ctx context.Context, acct *custodian.Account, source string) error {
-	if err := m.Store.LoginSucceeded(ctx, acct.ID, m.now()); err != nil {
+	now := m.now()
+	if err := m.Store.LoginSucceeded(ctx, acct.ID, now); err != nil {
+		return err
+	}
+	u := normUsername(acct.Username)
+	if err := m.Store.LoginSuccess(ctx, []string{pairKey(u, source), accountKey(u)}, now); err != nil {
 		return err
 	}
 	m.record(ctx, acct.Username, source, ActionLogin, acct.Username, "", "")

@@ -49,6 +49,15 @@ func TestCheckPassword(t *testing.T) {
 		"kimyesi2026!":            false, // contains the user name
 		strings.Repeat("a1", 100): false, // too long
 		"비밀번호는안전하게2026":           true,
+		// The most common passwords, which the length and kinds would let through.
+		"Password123!":   false,
+		"qwer1234!!":     false,
+		"1q2w3e4r5t":     false,
+		"P@ssw0rd2026":   false,
+		"Saranghae1234":  false,
+		"Admin@1234":     false,
+		"zaq12wsx!@":     false,
+		"Tree-Lamp-4471": true,
 	} {
 		err := auth.CheckPassword(pw, "kimyesi")
 		if (err == nil) != ok {
@@ -59,6 +68,22 @@ func TestCheckPassword(t *testing.T) {
 
 // TestTOTP checks RFC 6238's test vectors (SHA-1, the last six digits of its eight) and
 // the acceptance window and replay rule.
+// TestCommonPasswordList: the list is large enough to matter and every entry is one the
+// rest of the rule would let through (so each is there for a reason).
+func TestCommonPasswordList(t *testing.T) {
+	for _, pw := range []string{"password1234", "qwerty12345", "iloveyou2026!"} {
+		if !auth.IsCommonPassword(pw) || !auth.IsCommonPassword(strings.ToUpper(pw)) {
+			t.Errorf("%q is not on the list", pw)
+		}
+	}
+	if auth.IsCommonPassword("Tree-Lamp-4471") {
+		t.Error("an uncommon password is on the list")
+	}
+	if n := auth.CommonPasswords(); n < 3000 {
+		t.Errorf("%d common passwords listed, want a few thousand at least", n)
+	}
+}
+
 func TestTOTP(t *testing.T) {
 	secret := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" // base32 of "12345678901234567890"
 	for unix, want := range map[int64]string{59: "287082", 1111111109: "081804", 1111111111: "050471", 1234567890: "005924", 2000000000: "279037"} {

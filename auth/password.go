@@ -12,10 +12,12 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -105,7 +107,8 @@ const MaxPasswordLen = 128
 // CheckPassword applies the password rule of the safety-measures standard's guidance (개인정보의
 // 안전성 확보조치 기준): at least 10 characters of two kinds (letters, digits, symbols), or
 // at least 8 of all three; at most MaxPasswordLen; not containing the user name; not
-// one character repeated. It returns what is wrong, or nil.
+// one character repeated; not one of the most common passwords (IsCommonPassword). It
+// returns what is wrong, or nil.
 func CheckPassword(password, user string) *custodian.Error {
 	n := utf8.RuneCountInString(password)
 	if n > MaxPasswordLen {
@@ -140,5 +143,33 @@ func CheckPassword(password, user string) *custodian.Error {
 	if strings.Trim(password, string(first)) == "" {
 		return custodian.Errorf(custodian.EINVALID, "한 글자만 반복한 비밀번호는 쓸 수 없습니다", "a password of one repeated character is not allowed")
 	}
+	if IsCommonPassword(password) {
+		return custodian.Errorf(custodian.EINVALID, "흔히 쓰이는 비밀번호라 쓸 수 없습니다: 추측하기 어려운 것으로 고르십시오",
+			"this is one of the most common passwords: choose one that is hard to guess")
+	}
 	return nil
+}
+
+//go:embed common-passwords.txt
+var commonPasswordsText string
+
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
+	m := make(map[string]struct{}, 32768)
+	for _, l := range strings.Split(commonPasswordsText, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "# ") {
+			m[l] = struct{}{}
+		}
+	}
+	return m
+})
+
+// CommonPasswords returns how many passwords the list holds.
+func CommonPasswords() int { return len(commonPasswords()) }
+
+// IsCommonPassword reports whether password (in any case) is on the list of common
+// passwords (common-passwords.txt, made by gen_common_passwords.go from the words, keyboard
+// walks, years and symbols that lead every published list of leaked passwords).
+func IsCommonPassword(password string) bool {
+	_, ok := commonPasswords()[strings.ToLower(password)]
+	return ok
 }

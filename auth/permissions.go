@@ -4,25 +4,82 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"custodian"
 )
 
 // Role is what an account may do (PRODUCT.md, "Who uses it"; the seed policies' 총괄책임자,
 // 관리책임자, 운영책임자, 접근권한자).
+//
+// Roles are defined once, in roleTable below: the roles that are also people's roles in
+// the registry take their IDs and their legal names from the domain (custodian.RoleChief
+// and custodian.RoleNames); the others (auditor, agency, admin) exist only as accounts and
+// are named here. Roles, the permission table and RoleName are all derived from the table;
+// the database's CHECK on account_grants.role is kept equal to Roles by a test.
 type Role string
 
 // Roles.
 const (
-	RoleChief          Role = "chief"           // 총괄책임자
-	RoleManager        Role = "manager"         // 관리책임자
-	RoleOperationsLead Role = "operations_lead" // 운영책임자
-	RoleAccessHolder   Role = "access_holder"   // 접근권한자
-	RoleAuditor        Role = "auditor"         // reads the access log; sees no footage
-	RoleAgency         Role = "agency"          // outside agency: live view of the cameras an agreement names, until it ends
-	RoleAdmin          Role = "admin"           // accounts and system; no footage unless also given a footage role
+	RoleChief          Role = custodian.RoleChief          // 총괄책임자
+	RoleManager        Role = custodian.RoleManager        // 관리책임자
+	RoleOperationsLead Role = custodian.RoleOperationsLead // 운영책임자
+	RoleAccessHolder   Role = custodian.RoleAccessHolder   // 접근권한자
+	RoleAuditor        Role = "auditor"                    // reads the access log; sees no footage
+	RoleAgency         Role = "agency"                     // outside agency: live view of the cameras an agreement names, until it ends
+	RoleAdmin          Role = "admin"                      // accounts and system; no footage unless also given a footage role
 )
 
+// roleDef is one role: its names (empty for the registry's roles, whose names are
+// custodian.RoleNames) and the actions it may take, within its scope.
+type roleDef struct {
+	role    Role
+	ko, en  string
+	actions []Action
+}
+
+// roleTable is the one definition of the roles, in the order of the permission table
+// (docs/PERMISSIONS.md shows it; a test keeps the two the same).
+var roleTable = []roleDef{
+	{RoleChief, "", "", []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth}},
+	{RoleManager, "", "", []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth}},
+	{RoleOperationsLead, "", "", []Action{FootageLive, FootagePlayback, FootageExport, RequestsRead, RegistryRead, CamerasHealth}},
+	{RoleAccessHolder, "", "", []Action{FootageLive, FootagePlayback, RegistryRead, CamerasHealth}},
+	{RoleAuditor, "감사자", "auditor", []Action{RegistryRead, AccessLogRead, AccessLogReview}},
+	{RoleAgency, "외부 기관", "outside agency", []Action{FootageLive}},
+	{RoleAdmin, "시스템 관리자", "administrator", []Action{RegistryRead, CamerasHealth, CamerasManage, UsersManage, SystemManage}},
+}
+
 // Roles lists every role in the order of the permission table.
-var Roles = []Role{RoleChief, RoleManager, RoleOperationsLead, RoleAccessHolder, RoleAuditor, RoleAgency, RoleAdmin}
+var Roles = func() []Role {
+	out := make([]Role, len(roleTable))
+	for i, d := range roleTable {
+		out[i] = d.role
+	}
+	return out
+}()
+
+// RoleName returns a role's name in lang ("ko" or "en"), or the role itself if unknown.
+func RoleName(role, lang string) string {
+	for _, d := range roleTable {
+		if string(d.role) != role {
+			continue
+		}
+		if d.ko == "" {
+			for _, n := range custodian.RoleNames {
+				if n.Role == role {
+					d.ko, d.en = n.Ko, n.En
+				}
+			}
+		}
+		if lang == "en" {
+			return d.en
+		}
+		return d.ko
+	}
+	return role
+}
 
 // Action is one thing the console or the API does.
 type Action string
@@ -55,19 +112,14 @@ var Actions = []Action{FootageLive, FootagePlayback, FootageExport, FootageDelet
 // written to the access log, and needs a second factor.
 var FootageActions = []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete}
 
-// permissions is the permission table (docs/PERMISSIONS.md shows it; a test keeps the two
-// the same): the actions each role may take, within its scope.
-var permissions = map[Role][]Action{
-	RoleChief: {FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
-		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth},
-	RoleManager: {FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
-		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth},
-	RoleOperationsLead: {FootageLive, FootagePlayback, FootageExport, RequestsRead, RegistryRead, CamerasHealth},
-	RoleAccessHolder:   {FootageLive, FootagePlayback, RegistryRead, CamerasHealth},
-	RoleAuditor:        {RegistryRead, AccessLogRead, AccessLogReview},
-	RoleAgency:         {FootageLive},
-	RoleAdmin:          {RegistryRead, CamerasHealth, CamerasManage, UsersManage, SystemManage},
-}
+// permissions is the permission table, from roleTable.
+var permissions = func() map[Role][]Action {
+	m := make(map[Role][]Action, len(roleTable))
+	for _, d := range roleTable {
+		m[d.role] = d.actions
+	}
+	return m
+}()
 
 // Allows reports whether role may take action at all (before scope).
 func Allows(role Role, action Action) bool { return slices.Contains(permissions[role], action) }

@@ -16,18 +16,18 @@ var (
 )
 
 const accountCols = `id, username, name, person, email, password_hash, password_set_ns, totp_secret, totp_step, created_ns, created_by,
-	disabled_ns, disabled_reason, disabled_by, failed_logins, locked_until_ns, last_login_ns, lang`
+	disabled_ns, disabled_reason, disabled_by, last_login_ns, lang`
 
 type scanner interface{ Scan(...any) error }
 
 func scanAccount(r scanner) (*custodian.Account, error) {
 	var a custodian.Account
-	var pwSet, created, disabled, locked, last int64
+	var pwSet, created, disabled, last int64
 	if err := r.Scan(&a.ID, &a.Username, &a.Name, &a.Person, &a.Email, &a.PasswordHash, &pwSet, &a.TOTPSecret, &a.TOTPStep, &created, &a.CreatedBy,
-		&disabled, &a.DisabledReason, &a.DisabledBy, &a.FailedLogins, &locked, &last, &a.Lang); err != nil {
+		&disabled, &a.DisabledReason, &a.DisabledBy, &last, &a.Lang); err != nil {
 		return nil, err
 	}
-	a.PasswordSet, a.Created, a.Disabled, a.LockedUntil, a.LastLogin = fromNS(pwSet), fromNS(created), fromNS(disabled), fromNS(locked), fromNS(last)
+	a.PasswordSet, a.Created, a.Disabled, a.LastLogin = fromNS(pwSet), fromNS(created), fromNS(disabled), fromNS(last)
 	if len(a.TOTPSecret) == 0 {
 		a.TOTPSecret = nil
 	}
@@ -236,31 +236,104 @@ func (db *DB) UseTOTPStep(ctx context.Context, id int64, step int64) (bool, erro
 	return n == 1, err
 }
 
-// LoginFailed counts a failed login; at lockAfter failures in a row the account is locked
-// for lockFor from this failure (each further failure while locked extends the lock).
-func (db *DB) LoginFailed(ctx context.Context, id int64, at time.Time, lockAfter int, lockFor time.Duration) (int, time.Time, error) {
-	var n int
-	var locked int64
+// LoginSucceeded records the login.
+func (db *DB) LoginSucceeded(ctx context.Context, id int64, at time.Time) error {
+	return db.execAccount(ctx, id, `UPDATE accounts SET last_login_ns = ? WHERE id = ?`, ns(at), id)
+}
+
+const throttleCols = `key, failures, last_ns, until_ns, good_ns`
+
+func scanThrottle(r scanner) (custodian.LoginThrottle, error) {
+	var t custodian.LoginThrottle
+	var last, until, good int64
+	err := r.Scan(&t.Key, &t.Failures, &last, &until, &good)
+	t.Last, t.Until, t.Good = fromNS(last), fromNS(until), fromNS(good)
+	return t, err
+}
+
+// LoginThrottles returns the throttle rows of keys that exist.
+func (db *DB) LoginThrottles(ctx context.Context, keys []string) ([]custodian.LoginThrottle, error) {
+	var out []custodian.LoginThrottle
+	for _, k := range keys {
+		t, err := scanThrottle(db.db.QueryRowContext(ctx, `SELECT `+throttleCols+` FROM login_throttle WHERE key = ?`, k))
+		if isNoRows(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// LoginFailure counts a failed login under key (see custodian.AccountService).
+func (db *DB) LoginFailure(ctx context.Context, key string, at time.Time, resetAfter time.Duration, wait func(int) time.Duration) (custodian.LoginThrottle, error) {
+	var t custodian.LoginThrottle
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins, locked_until_ns`, id).Scan(&n, &locked); err != nil {
-			if isNoRows(err) {
-				return notFound("계정 %s가 없습니다", "there is no account %s", "#"+itoa(id))
-			}
+		var err error
+		t, err = scanThrottle(tx.QueryRowContext(ctx, `SELECT `+throttleCols+` FROM login_throttle WHERE key = ?`, key))
+		if isNoRows(err) {
+			t, err = custodian.LoginThrottle{Key: key}, nil
+		}
+		if err != nil {
 			return err
 		}
-		if n >= lockAfter {
-			locked = ns(at.Add(lockFor))
-			_, err := tx.ExecContext(ctx, `UPDATE accounts SET locked_until_ns = ? WHERE id = ?`, locked, id)
-			return err
+		if !t.Last.IsZero() && at.Sub(t.Last) >= resetAfter {
+			t.Failures = 0
+		}
+		t.Failures++
+		t.Last = at
+		t.Until = time.Time{}
+		if w := wait(t.Failures); w > 0 {
+			t.Until = at.Add(w)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, last_ns, until_ns, good_ns) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_ns = excluded.last_ns, until_ns = excluded.until_ns`,
+			key, t.Failures, ns(t.Last), ns(t.Until), ns(t.Good))
+		return err
+	})
+	return t, err
+}
+
+// LoginSuccess resets keys' failures and marks them good at at.
+func (db *DB) LoginSuccess(ctx context.Context, keys []string, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, last_ns, until_ns, good_ns) VALUES (?, 0, 0, 0, ?)
+				ON CONFLICT (key) DO UPDATE SET failures = 0, last_ns = 0, until_ns = 0, good_ns = excluded.good_ns`, k, ns(at)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	return n, fromNS(locked), err
 }
 
-// LoginSucceeded resets the failures and records the login.
-func (db *DB) LoginSucceeded(ctx context.Context, id int64, at time.Time) error {
-	return db.execAccount(ctx, id, `UPDATE accounts SET failed_logins = 0, locked_until_ns = 0, last_login_ns = ? WHERE id = ?`, ns(at), id)
+// ClearLoginThrottles deletes the rows whose key is one of keys or starts with one of
+// prefixes.
+func (db *DB) ClearLoginThrottles(ctx context.Context, keys, prefixes []string) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			res, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = ?`, k)
+			if err != nil {
+				return err
+			}
+			m, _ := res.RowsAffected()
+			n += m
+		}
+		for _, p := range prefixes {
+			// substr, not LIKE: a prefix may hold '%' or '_'.
+			res, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE substr(key, 1, ?) = ?`, len(p), p)
+			if err != nil {
+				return err
+			}
+			m, _ := res.RowsAffected()
+			n += m
+		}
+		return nil
+	})
+	return int(n), err
 }
 
 // DisableAccount disables an account and ends its sessions in one transaction.
@@ -292,7 +365,7 @@ func (db *DB) DisableAccount(ctx context.Context, id int64, at time.Time, reason
 
 // EnableAccount re-enables a disabled account.
 func (db *DB) EnableAccount(ctx context.Context, id int64, by string) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE accounts SET disabled_ns = 0, disabled_reason = '', disabled_by = '', failed_logins = 0, locked_until_ns = 0
+	res, err := db.db.ExecContext(ctx, `UPDATE accounts SET disabled_ns = 0, disabled_reason = '', disabled_by = ''
 		WHERE id = ? AND disabled_ns <> 0`, id)
 	if err != nil {
 		return err

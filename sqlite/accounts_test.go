@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/auth"
 )
 
 func TestAccountsStore(t *testing.T) {
@@ -56,13 +57,38 @@ func TestAccountsStore(t *testing.T) {
 	if ok, _ := db.UseTOTPStep(ctx, a.ID, 999); ok {
 		t.Fatal("an older step was accepted")
 	}
-	// Lockout and sessions ended by disabling.
-	for i := 1; i <= 5; i++ {
-		n, until, err := db.LoginFailed(ctx, a.ID, now, 5, time.Minute)
-		if err != nil || n != i || (i < 5) != until.IsZero() {
-			t.Fatalf("failure %d: %d %v %v", i, n, until, err)
+	// Login throttling: failures count per key, the wait is the caller's, a quiet key starts
+	// again, a success resets, and clearing takes keys and prefixes.
+	wait := func(n int) time.Duration {
+		if n < 3 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	for i := 1; i <= 4; i++ {
+		th, err := db.LoginFailure(ctx, "p:kim|10.0.0.1", now, time.Hour, wait)
+		if err != nil || th.Failures != i || (i < 3) != th.Until.IsZero() || (i >= 3 && !th.Until.Equal(now.Add(time.Duration(i)*time.Second))) {
+			t.Fatalf("failure %d: %+v %v", i, th, err)
 		}
 	}
+	if th, err := db.LoginFailure(ctx, "p:kim|10.0.0.1", now.Add(time.Hour), time.Hour, wait); err != nil || th.Failures != 1 || !th.Until.IsZero() {
+		t.Fatalf("a failure an hour after the last: %+v %v (want the count to start again)", th, err)
+	}
+	db.LoginFailure(ctx, "a:kim", now, time.Hour, wait)
+	db.LoginFailure(ctx, "p:kimberly|10.0.0.1", now, time.Hour, wait)
+	if err := db.LoginSuccess(ctx, []string{"a:kim"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if ths, err := db.LoginThrottles(ctx, []string{"a:kim", "p:kim|10.0.0.1", "nothing"}); err != nil || len(ths) != 2 || ths[0].Failures != 0 || !ths[0].Good.Equal(now) || ths[1].Failures != 1 {
+		t.Fatalf("throttles: %+v %v", ths, err)
+	}
+	if n, err := db.ClearLoginThrottles(ctx, []string{"a:kim"}, []string{"p:kim|"}); err != nil || n != 2 {
+		t.Fatalf("clear: %d %v (want 2: p:kimberly|… stays)", n, err)
+	}
+	if ths, _ := db.LoginThrottles(ctx, []string{"p:kimberly|10.0.0.1"}); len(ths) != 1 {
+		t.Fatal("clearing kim's throttles cleared kimberly's")
+	}
+	// Sessions ended by disabling.
 	for _, id := range []string{"s1", "s2"} {
 		if err := db.CreateSession(ctx, &custodian.Session{ID: id, Account: a.ID, Created: now, Seen: now, Expires: now.Add(time.Hour), CSRF: "c"}); err != nil {
 			t.Fatal(err)
@@ -91,6 +117,32 @@ func TestAccountsStore(t *testing.T) {
 	for _, q := range []string{`DELETE FROM accounts`, `DELETE FROM account_grants`, `DELETE FROM deputies`} {
 		if _, err := db.db.ExecContext(ctx, q); err == nil {
 			t.Errorf("%s succeeded", q)
+		}
+	}
+}
+
+// TestGrantRolesMatchAuth: the database's CHECK on account_grants.role admits exactly the
+// roles of auth.Roles (roles are defined once, in auth; this keeps the schema equal).
+func TestGrantRolesMatchAuth(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	a := &custodian.Account{Username: "kim", Name: "김", PasswordHash: "h", Created: now}
+	if err := db.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range auth.Roles {
+		if err := db.AddGrant(ctx, &custodian.AccountGrant{Account: a.ID, Role: string(r), All: true, Created: now}); err != nil {
+			t.Errorf("role %s: %v", r, err)
+		}
+	}
+	for _, r := range []string{"god", "operator", "protection_officer", ""} {
+		if err := db.AddGrant(ctx, &custodian.AccountGrant{Account: a.ID, Role: r, All: true, Created: now}); custodian.ErrorCode(err) != custodian.EINVALID {
+			t.Errorf("role %q: %v, want EINVALID", r, err)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,7 +223,89 @@ func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failFor(w, r, c, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"revision": meta, "registry": reg})
+	writeJSON(w, http.StatusOK, map[string]any{"revision": meta, "registry": registryInScope(reg, c)})
+}
+
+// registryInScope is the part of reg that the caller may read: with registry.read over the
+// whole organisation, all of it; otherwise the sites in the caller's scope (and the sites
+// above them, by name only, so the tree holds together), the camera groups and cameras in
+// it, the people of those sites and the organisation-wide ones, and the agreements that
+// name visible camera groups. Cameras' sources (URLs, users, transport) are shown only to
+// those who may manage that camera (cameras.manage).
+func registryInScope(reg *custodian.Registry, c *call) *custodian.Registry {
+	x := reg.Index()
+	out := *reg
+	all := c.can(auth.RegistryRead, auth.Target{})
+	groups := map[string]bool{}
+	visibleSites := map[string]bool{}
+	out.Sites = nil
+	for _, site := range reg.Sites {
+		st := site
+		st.CameraGroups = nil
+		siteTarget := auth.Target{Sites: append([]string{site.ID}, x.Ancestors(site.ID)...)}
+		wholeSite := all || c.can(auth.RegistryRead, siteTarget)
+		for _, g := range site.CameraGroups {
+			gt := auth.Target{Camera: g.ID, Sites: siteTarget.Sites}
+			wholeGroup := wholeSite || c.can(auth.RegistryRead, gt)
+			ng := g
+			ng.Cameras = nil
+			for _, cam := range g.Cameras {
+				ct := auth.Target{Camera: cam.ID, Group: g.ID, Sites: siteTarget.Sites}
+				if !wholeGroup && !c.can(auth.RegistryRead, ct) {
+					continue
+				}
+				if cam.Source != nil && !c.can(auth.CamerasManage, ct) {
+					cam.Source = nil
+				}
+				ng.Cameras = append(ng.Cameras, cam)
+			}
+			if wholeGroup || len(ng.Cameras) > 0 {
+				st.CameraGroups = append(st.CameraGroups, ng)
+				groups[g.ID] = true
+			}
+		}
+		if wholeSite || len(st.CameraGroups) > 0 {
+			out.Sites = append(out.Sites, st)
+			visibleSites[site.ID] = true
+		}
+	}
+	if all {
+		return &out
+	}
+	// The sites above a visible one, by name only.
+	var parents []custodian.Site
+	for _, site := range reg.Sites {
+		if visibleSites[site.ID] {
+			continue
+		}
+		for _, v := range out.Sites {
+			if slices.Contains(x.Ancestors(v.ID), site.ID) {
+				parents = append(parents, custodian.Site{ID: site.ID, Name: site.Name, Kind: site.Kind, Parent: site.Parent})
+				break
+			}
+		}
+	}
+	out.Sites = append(parents, out.Sites...)
+	out.People = nil
+	for _, p := range reg.People {
+		keep := len(p.Sites) == 0
+		for _, st := range p.Sites {
+			keep = keep || visibleSites[st]
+		}
+		if keep {
+			out.People = append(out.People, p)
+		}
+	}
+	out.Agreements = nil
+	for _, ag := range reg.Agreements {
+		for _, g := range ag.CameraGroups {
+			if groups[g] {
+				out.Agreements = append(out.Agreements, ag)
+				break
+			}
+		}
+	}
+	return &out
 }
 
 func (s *Server) apiRegistryPut(w http.ResponseWriter, r *http.Request, c *call) {

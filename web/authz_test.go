@@ -95,6 +95,7 @@ var matrixSamples = map[string]sample{
 	"POST /api/policy/publish":                       {"/api/policy/publish", "{}"},
 	"GET /api/accesslog":                             {"/api/accesslog", nil},
 	"GET /api/accesslog/review":                      {"/api/accesslog/review?month=2026-10", nil},
+	"GET /api/audit/checkpoints":                     {"/api/audit/checkpoints?since=0", nil},
 	"GET /api/users":                                 {"/api/users", nil},
 	"POST /api/users":                                {"/api/users", "{}"},
 	"POST /api/users/{id}/disable":                   {"/api/users/{victim}/disable", "{}"},
@@ -211,7 +212,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 // the login itself, it was refused for its wrong credentials.
 func reached(key string, res *http.Response, body string) bool {
 	if key == "POST /api/session" {
-		return res.StatusCode == 401 && strings.Contains(body, "사용자 이름 또는 비밀번호가 맞지 않습니다")
+		return res.StatusCode == 401 && strings.Contains(body, "사용자 이름 또는 비밀번호가 맞지 않")
 	}
 	return !denied(res)
 }

@@ -17,9 +17,10 @@ import (
 	"custodian/vault"
 )
 
-// TestLoginFormsAndLockout logs in through the pages (password, then OTP), checks that a
-// used code is refused, and that five wrong passwords lock the account.
-func TestLoginFormsAndLockout(t *testing.T) {
+// TestLoginFormsAndThrottling logs in through the pages (password, then OTP), checks that
+// a used code is refused, and that failed logins are throttled, not locked: every failure
+// gets the same answer, and an unlock lets the account in at once.
+func TestLoginFormsAndThrottling(t *testing.T) {
 	e := newConsole(t)
 	e.account("kim", custodian.AccountGrant{Role: "access_holder", Cameras: []string{"street-1"}})
 	c := e.client()
@@ -55,7 +56,7 @@ func TestLoginFormsAndLockout(t *testing.T) {
 	c2.form("/login", url.Values{"username": {"kim"}, "password": {testPassword}})
 	_, page = c2.do("GET", "/login/totp", nil)
 	c2.csrf = between(page, `name="csrf" value="`, `"`)
-	if res, body := c2.form("/login/totp", url.Values{"code": {code}}); res.StatusCode != 400 || !strings.Contains(body, "이미 쓰였습니다") {
+	if res, body := c2.form("/login/totp", url.Values{"code": {code}}); res.StatusCode != 400 || !strings.Contains(body, "이미 쓰였") {
 		t.Fatalf("replayed code: %d %s", res.StatusCode, body)
 	}
 	// An open redirect is not followed.
@@ -65,23 +66,53 @@ func TestLoginFormsAndLockout(t *testing.T) {
 	if res.StatusCode != 400 {
 		t.Fatalf("unknown user: %d", res.StatusCode)
 	}
-	// Wrong passwords: the fifth locks the account, and then even the right one is refused.
+	// Every failure gets the same answer: an unknown account, a wrong password, a disabled
+	// account, and (below) a throttled one.
 	e.account("lee", custodian.AccountGrant{Role: "auditor", All: true})
-	for i := 0; i < 5; i++ {
-		c3.form("/login", url.Values{"username": {"lee"}, "password": {"wrong-password-1"}})
+	e.account("gone", custodian.AccountGrant{Role: "auditor", All: true})
+	gone, _ := e.db.AccountByUsername(context.Background(), "gone")
+	e.m.Disable(context.Background(), gone, "퇴직", "test", "test")
+	answer := func(username, password string) (int, string) {
+		cl := e.client()
+		cl.anonCSRF()
+		res, body := cl.form("/login", url.Values{"username": {username}, "password": {password}})
+		return res.StatusCode, between(body, `<p class="error" role="alert">`, `</p>`)
 	}
-	res, body = c3.form("/login", url.Values{"username": {"lee"}, "password": {testPassword}})
-	if res.StatusCode != 400 || !strings.Contains(body, "잠겼습니다") {
-		t.Fatalf("after 5 failures: %d %s", res.StatusCode, body)
+	st0, msg0 := answer("nobody-here", "wrong-password-1")
+	if st0 != 400 || msg0 == "" {
+		t.Fatalf("unknown account: %d %q", st0, msg0)
 	}
-	n := 0
+	for name, try := range map[string][2]string{"wrong password": {"lee", "wrong-password-1"}, "disabled": {"gone", testPassword}} {
+		if st, msg := answer(try[0], try[1]); st != st0 || msg != msg0 {
+			t.Errorf("%s: %d %q, want the same answer as an unknown account: %d %q", name, st, msg, st0, msg0)
+		}
+	}
+	// Wrong passwords from one address: after a few, even the right one waits — with the
+	// same answer — and an unlock (users unlock) lets the account in at once.
+	for i := 0; i < 10; i++ { // the wait is then minutes (accounts.PairFree, backoff)
+		answer("lee", "wrong-password-1")
+	}
+	if st, msg := answer("lee", testPassword); st != st0 || msg != msg0 {
+		t.Fatalf("the right password while throttled: %d %q, want the same answer as any failure: %d %q", st, msg, st0, msg0)
+	}
+	lee, _ := e.db.AccountByUsername(context.Background(), "lee")
+	if n, err := e.m.Unlock(context.Background(), lee, "root", "test"); err != nil || n == 0 {
+		t.Fatalf("unlock: %d %v", n, err)
+	}
+	if res, body := c3.form("/login", url.Values{"username": {"lee"}, "password": {testPassword}}); res.StatusCode != 303 {
+		t.Fatalf("after unlock: %d %s", res.StatusCode, body)
+	}
+	failed, unlocked := 0, 0
 	scanLog(t, e, func(ev accessEvent) {
-		if ev.Action == "account.login_failed" && ev.Actor == "lee" {
-			n++
+		if ev.Action == "account.login_failed" && ev.Object == "lee" {
+			failed++
+		}
+		if ev.Action == "account.unlock" && ev.Object == "lee" && ev.Actor == "root" {
+			unlocked++
 		}
 	})
-	if n != 6 {
-		t.Errorf("%d failed logins of lee in the access log, want 6", n)
+	if failed != 12 || unlocked != 1 {
+		t.Errorf("the access log has %d failed logins of lee (want 12) and %d unlocks (want 1)", failed, unlocked)
 	}
 	// A request without the CSRF token changes nothing.
 	if res, _ := c.do("POST", "/console/users", url.Values{"username": {"x"}}); res.StatusCode != 403 {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"custodian"
-	"custodian/accounts"
 	"custodian/auth"
 )
 
@@ -27,7 +26,7 @@ type loginPage struct {
 }
 
 func (s *Server) loginGet(w http.ResponseWriter, r *http.Request, c *call) {
-	if c.sess != nil && c.sess.SecondFactor {
+	if c.complete() {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
@@ -64,17 +63,19 @@ func (s *Server) login(r *http.Request, c *call, username, password string) (*cu
 		return nil, "", err
 	}
 	tok := token()
+	// SecondFactor starts unset: it records a TOTP code accepted in this session. Whether
+	// one is needed is decided on every request (call.complete).
 	sess := &custodian.Session{ID: sessionID(tok), Account: acct.ID, Created: c.now, Seen: c.now, Expires: c.now.Add(SessionIdle),
-		SecondFactor: !accounts.NeedsSecondFactor(acct, grants), CSRF: token(), Address: c.source, UserAgent: truncate(r.UserAgent(), 200)}
+		CSRF: token(), Address: c.source, UserAgent: truncate(r.UserAgent(), 200)}
 	if err := m.Store.CreateSession(r.Context(), sess); err != nil {
 		return nil, "", err
 	}
-	if sess.SecondFactor {
+	c.acct, c.sess, c.grants = acct, sess, grants
+	if c.complete() {
 		if err := m.LoggedIn(r.Context(), acct, c.source); err != nil {
 			return nil, "", err
 		}
 	}
-	c.acct, c.sess = acct, sess
 	return sess, tok, nil
 }
 
@@ -87,7 +88,7 @@ func truncate(s string, n int) string {
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request, c *call) {
 	next := r.PostFormValue("next")
-	sess, tok, err := s.login(r, c, r.PostFormValue("username"), r.PostFormValue("password"))
+	_, tok, err := s.login(r, c, r.PostFormValue("username"), r.PostFormValue("password"))
 	if err != nil {
 		// The form again, with why: a wrong password or code is bad input to this form
 		// (400), as the page itself was allowed.
@@ -100,7 +101,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	s.cookie(w, sessionCookie, tok, 0)
 	switch {
-	case sess.SecondFactor:
+	case c.complete():
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	case c.acct.TOTPSecret == nil:
 		http.Redirect(w, r, "/account/totp?next="+url.QueryEscape(safeNext(next)), http.StatusSeeOther)
@@ -299,7 +300,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, c *call) {
 		writeJSONError(w, c.lang, http.StatusUnauthorized, err)
 		return
 	}
-	if !sess.SecondFactor {
+	if !c.complete() {
 		if c.acct.TOTPSecret == nil {
 			s.Console.Accounts.Store.EndSession(r.Context(), sess.ID, c.now, "no OTP enrolled")
 			writeJSONError(w, c.lang, http.StatusUnauthorized, custodian.Errorf(custodian.EUNAUTHORIZED,

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -99,6 +100,29 @@ func (c *call) actor() string {
 	return c.acct.Username
 }
 
+// complete reports whether the caller's session may be used beyond logging in: it has
+// passed TOTP, or the account's grants at this moment need none (accounts.NeedsSecondFactor).
+func (c *call) complete() bool {
+	return c.sess != nil && (c.sess.SecondFactor || !accounts.NeedsSecondFactor(c.acct, c.grants))
+}
+
+// secondFactorNeeded is the answer to a session that must pass TOTP first: Enroll when the
+// account has no OTP yet. The API answers 401 with fields.second_factor "enroll" or
+// "verify" and fields.location, the page to go to.
+type secondFactorNeeded struct {
+	error
+	Enroll bool
+}
+
+func errSecondFactor(c *call) error {
+	if c.acct != nil && c.acct.TOTPSecret == nil {
+		return secondFactorNeeded{custodian.Errorf(custodian.EUNAUTHORIZED,
+			"지금의 권한으로는 영상을 볼 수 있어 OTP가 필요합니다: 먼저 OTP를 등록하십시오 (/account/totp)",
+			"your grants now reach footage, so a second factor is needed: enrol an OTP first (/account/totp)"), true}
+	}
+	return secondFactorNeeded{custodian.Errorf(custodian.EUNAUTHORIZED, "2단계 인증(OTP)을 마쳐야 합니다 (/login/totp)", "finish the second factor (OTP) first (/login/totp)"), false}
+}
+
 // can reports whether the caller may take action on target.
 func (c *call) can(action auth.Action, t auth.Target) bool {
 	return auth.Can(c.grants, action, t, c.now)
@@ -151,12 +175,78 @@ func (s *Server) cookie(w http.ResponseWriter, name, value string, maxAge int) {
 		Secure: s.Console != nil && s.Console.Secure, SameSite: http.SameSiteStrictMode})
 }
 
-func remote(r *http.Request) string {
+// source returns the address a request comes from: the peer's, or, when the peer is a
+// trusted proxy (SetTrustedProxies), the last address in X-Forwarded-For that is not a
+// trusted proxy (addresses further left were written by the client and prove nothing).
+// Rate limits, login throttling, sessions and the access log all use it.
+func (s *Server) source(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.trusted) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.isTrusted(peer) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return host // a malformed hop: trust nothing beyond the proxy
+		}
+		a = a.Unmap()
+		if !s.isTrusted(a) {
+			return a.String()
+		}
 	}
 	return host
+}
+
+func (s *Server) isTrusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetTrustedProxies sets the reverse proxies whose X-Forwarded-For is believed: a comma-
+// separated list of CIDR prefixes or addresses ("10.0.0.5,192.168.1.0/24"; "" for none,
+// the default). A request from any other peer is taken to come from that peer.
+func (s *Server) SetTrustedProxies(list string) error {
+	var out []netip.Prefix
+	for i, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if len(f) > 64 {
+			f = f[:64] + "…"
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return custodian.Errorf(custodian.EINVALID, "신뢰할 프록시 목록의 %d번째 항목 %q는 CIDR(예: 10.0.0.0/8)이나 IP 주소가 아닙니다",
+					"trusted proxy %d, %q, is not a CIDR prefix (such as 10.0.0.0/8) or an IP address", i+1, f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	s.trusted = out
+	return nil
 }
 
 func isUnsafe(method string) bool {
@@ -183,7 +273,10 @@ func (s *Server) handle(rt route) {
 type status401 struct{ error }
 
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
-	c := &call{s: s, lang: lang(r), now: s.Now(), source: remote(r), route: rt}
+	// Nothing the server answers is kept by a browser or a proxy (pages show names,
+	// requests and the access log; the static files say otherwise for themselves).
+	w.Header().Set("Cache-Control", "no-store")
+	c := &call{s: s, lang: lang(r), now: s.Now(), source: s.source(r), route: rt}
 	if ck, err := r.Cookie(langCookie); err == nil && r.URL.Query().Get("lang") == "" && (ck.Value == "en" || ck.Value == "ko") {
 		c.lang = ck.Value
 	}
@@ -231,8 +324,11 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 			s.failFor(w, r, c, status401{errUnauthenticated()})
 			return
 		}
-		if rt.access != accessPending && !c.sess.SecondFactor {
-			s.failFor(w, r, c, status401{custodian.Errorf(custodian.EUNAUTHORIZED, "2단계 인증(OTP)을 마쳐야 합니다", "finish the second factor (OTP) first")})
+		// The second factor is decided on every request, from the grants in force now: a
+		// session whose grants have grown to reach footage since it logged in (a grant, a
+		// deputy assignment) must enrol or step up before anything else.
+		if rt.access != accessPending && !c.complete() {
+			s.failFor(w, r, c, errSecondFactor(c))
 			return
 		}
 	}
@@ -372,14 +468,29 @@ func targetOf(x *custodian.Index, id string) (auth.Target, error) {
 // page, when not logged in) for the console.
 func (s *Server) failFor(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	var u status401
+	var sf secondFactorNeeded
 	unauth := errors.As(err, &u)
 	if unauth {
 		err = u.error
+	} else if errors.As(err, &sf) {
+		unauth = true
+	}
+	stepUp := "/login/totp"
+	if c.acct != nil && c.acct.TOTPSecret == nil {
+		stepUp = "/account/totp"
 	}
 	if c.route != nil && c.route.api || strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/media/") {
 		status := httpStatus(err)
 		if unauth {
 			status = http.StatusUnauthorized
+		}
+		if sf.error != nil {
+			need := "verify"
+			if sf.Enroll {
+				need = "enroll"
+			}
+			writeJSONErrorFields(w, c.lang, status, sf.error, map[string]any{"second_factor": need, "location": stepUp})
+			return
 		}
 		writeJSONError(w, c.lang, status, err)
 		return
@@ -387,14 +498,13 @@ func (s *Server) failFor(w http.ResponseWriter, r *http.Request, c *call, err er
 	if unauth && r.Method == http.MethodGet {
 		next := "/login"
 		if c.sess != nil {
-			if c.acct != nil && c.acct.TOTPSecret == nil {
-				next = "/account/totp"
-			} else {
-				next = "/login/totp"
-			}
+			next = stepUp
 		}
 		http.Redirect(w, r, next+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
+	}
+	if sf.error != nil {
+		err = sf.error
 	}
 	s.failPage(w, r, c, err, unauth)
 }
@@ -435,7 +545,13 @@ type problemJSON struct {
 }
 
 func writeJSONError(w http.ResponseWriter, lang string, status int, err error) {
+	writeJSONErrorFields(w, lang, status, err, nil)
+}
+
+// writeJSONErrorFields is writeJSONError with fields that say more (what to do next).
+func writeJSONErrorFields(w http.ResponseWriter, lang string, status int, err error, fields map[string]any) {
 	var body apiError
+	body.Error.Fields = fields
 	body.Error.Code = custodian.ErrorCode(err)
 	var ce *custodian.Error
 	var ve *custodian.ValidationError

@@ -229,21 +229,12 @@ var funcs = template.FuncMap{
 		}
 		return n[0]
 	},
-	"rolename": func(lang, r string) string {
-		n, ok := RoleNames[r]
-		if !ok {
-			return r
-		}
-		if lang == "en" {
-			return n[1]
-		}
-		return n[0]
-	},
-	"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-	"add":   func(a, b int) int { return a + b },
-	"divk":  func(f float64) float64 { return f / 1000 },
-	"has":   func(xs []string, x string) bool { return slices.Contains(xs, x) },
-	"rates": func() []string { return []string{"0.5", "1", "2", "4", "8"} },
+	"rolename": func(lang, r string) string { return auth.RoleName(r, lang) },
+	"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"add":      func(a, b int) int { return a + b },
+	"divk":     func(f float64) float64 { return f / 1000 },
+	"has":      func(xs []string, x string) bool { return slices.Contains(xs, x) },
+	"rates":    func() []string { return []string{"0.5", "1", "2", "4", "8"} },
 	"gf": func(lang string, roles []auth.Role, id int64) any {
 		return struct {
 			Lang  string
@@ -251,17 +242,6 @@ var funcs = template.FuncMap{
 			ID    int64
 		}{lang, roles, id}
 	},
-}
-
-// RoleNames maps account roles to Korean and English.
-var RoleNames = map[string][2]string{
-	string(auth.RoleChief):          {"총괄책임자", "chief"},
-	string(auth.RoleManager):        {"관리책임자", "manager"},
-	string(auth.RoleOperationsLead): {"운영책임자", "operations lead"},
-	string(auth.RoleAccessHolder):   {"접근권한자", "access holder"},
-	string(auth.RoleAuditor):        {"감사자", "auditor"},
-	string(auth.RoleAgency):         {"외부 기관", "outside agency"},
-	string(auth.RoleAdmin):          {"시스템 관리자", "administrator"},
 }
 
 // SetRateLimits changes the rate limits per remote address: logins (and OTP codes) per

@@ -19,14 +19,26 @@ import (
 	"custodian"
 )
 
-// LoadTLS loads a certificate and key (PEM files) into a TLS configuration (TLS 1.2 or
-// later).
+// CipherSuites are the TLS 1.2 suites served: ECDHE key exchange with AEAD ciphers only
+// (AES-GCM, ChaCha20-Poly1305), no CBC and no RSA key exchange. TLS 1.3's suites are all
+// AEAD and not configurable.
+var CipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// LoadTLS loads a certificate and key (PEM files) into a TLS configuration: TLS 1.2 with
+// CipherSuites only, or TLS 1.3.
 func LoadTLS(certFile, keyFile string) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, custodian.Errorf(custodian.EINVALID, "TLS 인증서 %s와 키 %s를 읽을 수 없습니다: %v", "cannot load the TLS certificate %s and key %s: %v", certFile, keyFile, err)
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+	return &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: CipherSuites, Certificates: []tls.Certificate{cert}}, nil
 }
 
 // SelfSigned returns the paths of a self-signed certificate and key in dir, creating them

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,8 @@ type Server struct {
 	touching  sync.Map
 	views     *viewTickets
 	enrolling *pendingSecrets
+	// trusted are the reverse proxies whose X-Forwarded-For is believed (SetTrustedProxies).
+	trusted []netip.Prefix
 }
 
 // New returns a server over the given stores.

@@ -21,6 +21,7 @@ func init() {
 		&command{name: "users list", args: "[--json]", ko: "계정과 권한 목록", en: "list accounts and their grants", run: cmdUsersList},
 		&command{name: "users disable", args: "USERNAME --reason TEXT", ko: "계정을 비활성화합니다 (세션 즉시 종료, 기록됨)", en: "disable an account (its sessions end at once; logged)", run: cmdUsersDisable},
 		&command{name: "users enable", args: "USERNAME", ko: "비활성화된 계정을 다시 씁니다", en: "re-enable a disabled account", run: cmdUsersEnable},
+		&command{name: "users unlock", args: "USERNAME", ko: "로그인 실패로 걸린 대기를 모두 풉니다 (기록됨)", en: "clear an account's failed-login throttling (logged)", run: cmdUsersUnlock},
 		&command{name: "users grant", args: "USERNAME --role R [--all | --sites S,.. | --cameras C,..] [--until DATE] [--agreement ID]", ko: "계정에 역할과 범위를 줍니다", en: "give an account a role over a scope", run: cmdUsersGrant},
 		&command{name: "users revoke", args: "USERNAME GRANT-ID", ko: "계정의 권한을 회수합니다", en: "revoke one of an account's grants", run: cmdUsersRevoke},
 		&command{name: "users deputy", args: "DEPUTY --for PRIMARY [--until DATE] [--reason TEXT] | --end ID", ko: "대리인(부)을 지정하거나 끝냅니다", en: "assign or end a deputy (부)", run: cmdUsersDeputy},
@@ -229,8 +230,10 @@ func cmdUsersList(a *app, ctx context.Context, args []string) error {
 		state := a.msg("사용", "active")
 		if !x.Active() {
 			state = a.msg("비활성", "disabled") + " " + kst(x.Disabled) + " (" + x.DisabledReason + ")"
-		} else if !x.LockedUntil.IsZero() && a.now().Before(x.LockedUntil) {
-			state = a.msg("잠김", "locked") + " " + kst(x.LockedUntil)
+		} else if th, err := env.m.Throttle(ctx, &x); err != nil {
+			return err
+		} else if a.now().Before(th.Until) {
+			state = fmt.Sprintf(a.msg("로그인 대기 %s까지 (실패 %d회)", "logins held until %s (%d failures)"), kst(th.Until), th.Failures)
 		}
 		var gs []string
 		for _, g := range x.Grants {
@@ -280,6 +283,22 @@ func cmdUsersEnable(a *app, ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintln(a.stdout, a.msg("계정 "+acct.Username+"를 다시 쓸 수 있습니다.", "account "+acct.Username+" is enabled."))
+		return nil
+	})
+}
+
+func cmdUsersUnlock(a *app, ctx context.Context, args []string) error {
+	fs := a.flags("users unlock")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return a.withAccount(ctx, pos[0], func(env *accountsEnv, acct *custodian.Account) error {
+		n, err := env.m.Unlock(ctx, acct, a.cliActor(), "cli")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, a.msg("계정 %s의 로그인 대기 %d건을 풀었습니다.\n", "cleared %[2]d login throttles of account %[1]s.\n"), acct.Username, n)
 		return nil
 	})
 }

@@ -64,8 +64,14 @@ func TestUsersCommands(t *testing.T) {
 		t.Fatalf("list after disable:\n%s", out)
 	}
 	c.ok("users", "enable", "kim")
+	if out := c.ok("users", "unlock", "lee"); !strings.Contains(out, "lee") {
+		t.Errorf("unlock: %s", out)
+	}
+	if code, _, errs := c.run("users", "unlock", "nobody"); code == 0 || errs == "" {
+		t.Errorf("unlock of an unknown account: %d", code)
+	}
 	out = c.ok("audit", "log")
-	for _, want := range []string{"account.create", "account.disable", "account.deputy", "account.enable"} {
+	for _, want := range []string{"account.create", "account.disable", "account.deputy", "account.enable", "account.unlock"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the access log lacks %s", want)
 		}
