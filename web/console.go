@@ -102,6 +102,7 @@ func (s *Server) consoleRoutes() {
 	api("POST", "/api/policy/publish", act, auth.PolicyPublish, scopeOrg, "publish the registry as the next policy version (notice-period rule)", "json", s.apiPublish)
 	api("GET", "/api/accesslog", act, auth.AccessLogRead, scopeOrg, "access log records (?from, to, actor, action, camera, limit)", "", s.apiAccessLog)
 	api("GET", "/api/accesslog/review", act, auth.AccessLogReview, scopeOrg, "the monthly review (?month=YYYY-MM)", "", s.apiReview)
+	api("GET", "/api/audit/checkpoints", act, auth.AccessLogRead, scopeOrg, "the access log's signed checkpoints after ?since=N, with the public key (for an external witness)", "", s.apiCheckpoints)
 	api("GET", "/api/users", act, auth.UsersManage, scopeOrg, "accounts with their grants", "", s.apiUsers)
 	api("POST", "/api/users", act, auth.UsersManage, scopeOrg, "create an account", "json", s.apiUserCreate)
 	api("POST", "/api/users/{id}/disable", act, auth.UsersManage, scopeOrg, "disable an account (its sessions end at once)", "json", s.apiUserDisable)
