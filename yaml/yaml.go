@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"custodian"
 
@@ -46,6 +47,28 @@ func Load(file string, data []byte) (*custodian.Registry, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// LoadFile is Load for a file read from disk: it first refuses a file that does not end
+// with a line break. Such a file was most likely cut off (a copy or download stopped short),
+// and a file cut inside its last plain value still parses, to a shorter value: "정문 앞
+// 주차장" cut after "정문" reads as "정문". Editors end text files with a line break, and
+// Encode does. The registry API and the console's form, whose bodies have their length
+// checked by HTTP, use Load.
+func LoadFile(file string, data []byte) (*custodian.Registry, error) {
+	if len(data) > 0 && len(data) <= MaxFileSize && data[len(data)-1] != '\n' {
+		line := bytes.Count(data, []byte("\n")) + 1
+		last := data[bytes.LastIndexByte(data, '\n')+1:]
+		tail := string(last)
+		if utf8.RuneCountInString(tail) > 40 {
+			r := []rune(tail)
+			tail = "…" + string(r[len(r)-40:])
+		}
+		return nil, custodian.NewValidationError([]custodian.Problem{{File: file, Line: line, Column: utf8.RuneCount(last) + 1,
+			Ko: fmt.Sprintf("파일이 줄바꿈으로 끝나지 않습니다: 마지막 값(%q)에서 잘렸을 수 있습니다. 파일이 온전하면 끝에 줄바꿈을 넣으십시오", tail),
+			En: fmt.Sprintf("the file does not end with a line break: it may have been cut off in its last value (%q). If the file is whole, end it with a line break", tail)}})
+	}
+	return Load(file, data)
 }
 
 // Positions maps field paths ("sites[2].camera_groups[0].count") to where they are in a file.
@@ -79,7 +102,7 @@ func (p *Positions) Annotate(problems []custodian.Problem) {
 func Decode(file string, data []byte) (*custodian.Registry, *Positions, error) {
 	pos := &Positions{file: file, at: map[string][2]int{}}
 	fail := func(line, col int, ko, en string) (*custodian.Registry, *Positions, error) {
-		return nil, pos, &custodian.ValidationError{Problems: []custodian.Problem{{File: file, Line: line, Column: col, Ko: ko, En: en}}}
+		return nil, pos, custodian.NewValidationError([]custodian.Problem{{File: file, Line: line, Column: col, Ko: ko, En: en}})
 	}
 	if len(data) > MaxFileSize {
 		return fail(0, 0, fmt.Sprintf("파일이 너무 큽니다 (%d바이트, 최대 %d)", len(data), MaxFileSize), fmt.Sprintf("the file is too large (%d bytes, at most %d)", len(data), MaxFileSize))
@@ -117,7 +140,7 @@ func Decode(file string, data []byte) (*custodian.Registry, *Positions, error) {
 	}
 	d.decode(root, reflect.ValueOf(&r).Elem(), "")
 	if len(d.problems) > 0 {
-		return nil, pos, &custodian.ValidationError{Problems: d.problems}
+		return nil, pos, custodian.NewValidationError(d.problems)
 	}
 	return &r, pos, nil
 }
@@ -241,7 +264,7 @@ func (d *decoder) decode(n *yamlv3.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 		if err != nil || v.OverflowInt(i) {
-			d.add(n, path, fmt.Sprintf("정수 %q를 읽을 수 없습니다", n.Value), fmt.Sprintf("cannot read the integer %q", n.Value))
+			d.add(n, path, fmt.Sprintf("정수 %q를 읽을 수 없습니다", echo(n.Value)), fmt.Sprintf("cannot read the integer %q", echo(n.Value)))
 			return
 		}
 		v.SetInt(i)
@@ -252,7 +275,7 @@ func (d *decoder) decode(n *yamlv3.Node, v reflect.Value, path string) {
 		}
 		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 		if err != nil {
-			d.add(n, path, fmt.Sprintf("숫자 %q를 읽을 수 없습니다", n.Value), fmt.Sprintf("cannot read the number %q", n.Value))
+			d.add(n, path, fmt.Sprintf("숫자 %q를 읽을 수 없습니다", echo(n.Value)), fmt.Sprintf("cannot read the number %q", echo(n.Value)))
 			return
 		}
 		v.SetFloat(f)
@@ -274,15 +297,16 @@ func describe(n *yamlv3.Node) (string, string) {
 	case yamlv3.SequenceNode:
 		return "목록", "a list"
 	}
+	v := fmt.Sprint(echo(n.Value))
 	switch n.Tag {
 	case "!!int":
-		return "정수 " + n.Value, "the integer " + n.Value
+		return "정수 " + v, "the integer " + v
 	case "!!float":
-		return "숫자 " + n.Value, "the number " + n.Value
+		return "숫자 " + v, "the number " + v
 	case "!!bool":
-		return n.Value, "the boolean " + n.Value
+		return v, "the boolean " + v
 	}
-	return fmt.Sprintf("문자열 %q", n.Value), fmt.Sprintf("the string %q", n.Value)
+	return fmt.Sprintf("문자열 %q", echo(n.Value)), fmt.Sprintf("the string %q", echo(n.Value))
 }
 
 func (d *decoder) wrongType(n *yamlv3.Node, path, wantKo, wantEn string) {
@@ -334,12 +358,15 @@ func (d *decoder) decodeStruct(n *yamlv3.Node, v reflect.Value, path string) {
 			continue
 		}
 		fpath := join(path, k.Value)
+		if len(k.Value) > 64 { // no field name is this long: name it cut in messages
+			fpath = join(path, fmt.Sprint(echo(k.Value)))
+		}
 		if k.Value == "<<" && k.Tag == "!!merge" {
 			d.add(k, fpath, "병합 키(<<)는 지원하지 않습니다; 값을 직접 적으십시오", "merge keys (<<) are not supported; write the values out")
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
-			d.add(k, fpath, fmt.Sprintf("키 %q가 중복됩니다 (처음: %d행)", k.Value, line), fmt.Sprintf("duplicate key %q (first on line %d)", k.Value, line))
+			d.add(k, fpath, fmt.Sprintf("키 %q가 중복됩니다 (처음: %d행)", echo(k.Value), line), fmt.Sprintf("duplicate key %q (first on line %d)", echo(k.Value), line))
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -349,8 +376,8 @@ func (d *decoder) decodeStruct(n *yamlv3.Node, v reflect.Value, path string) {
 			if s := closest(k.Value, names); s != "" {
 				hint = s
 			}
-			ko := fmt.Sprintf("알 수 없는 필드 %q", k.Value)
-			en := fmt.Sprintf("unknown field %q", k.Value)
+			ko := fmt.Sprintf("알 수 없는 필드 %q", echo(k.Value))
+			en := fmt.Sprintf("unknown field %q", echo(k.Value))
 			if hint != "" {
 				ko += fmt.Sprintf(" (%q를 뜻했습니까?)", hint)
 				en += fmt.Sprintf(" (did you mean %q?)", hint)
@@ -368,8 +395,15 @@ func (d *decoder) decodeStruct(n *yamlv3.Node, v reflect.Value, path string) {
 	}
 }
 
+// echo is a value from the file as a message shows it: cut after custodian.MaxEcho
+// characters, with its length.
+func echo(s string) fmt.Formatter { return custodian.Clip(s, custodian.MaxEcho) }
+
 // closest returns the name nearest to s by edit distance, if near enough to be a typo.
 func closest(s string, names []string) string {
+	if len(s) > 64 {
+		return ""
+	}
 	best, bestD := "", 1<<30
 	for _, n := range names {
 		if dd := editDistance(s, n); dd < bestD {

@@ -520,3 +520,62 @@ func TestRegistryDocExample(t *testing.T) {
 		t.Errorf("the example in docs/REGISTRY.md does not load: %v", err)
 	}
 }
+
+// A file cut inside its last plain value still parses, to a shorter value; LoadFile refuses
+// a file that does not end with a line break, at the end of its last line.
+func TestLoadFileRefusesCutFile(t *testing.T) {
+	whole := base + "checking:\n  method: 방문하여 신분을 확인한 뒤 열람\n"
+	r, err := yaml.LoadFile(file, []byte(whole))
+	if err != nil || r.Checking.Method != "방문하여 신분을 확인한 뒤 열람" {
+		t.Fatalf("whole file: %v", err)
+	}
+	cut := whole[:strings.Index(whole, "신분을")+len("신분")]
+	// What makes the cut file valid: YAML reads the cut plain scalar as a whole value.
+	if r, err := yaml.Load(file, []byte(cut)); err != nil || r.Checking.Method != "방문하여 신분" {
+		t.Fatalf("Load of the cut file: %v (the premise of this test changed)", err)
+	}
+	_, err = yaml.LoadFile(file, []byte(cut))
+	var ve *custodian.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+		t.Fatalf("LoadFile of a cut file: %v", err)
+	}
+	p := ve.Problems[0]
+	if p.File != file || p.Line != 39 || p.Column != len([]rune("  method: 방문하여 신분"))+1 || !strings.Contains(p.En, "cut off") || !strings.Contains(p.En, "방문하여 신분") {
+		t.Errorf("problem %s (line %d col %d)", p, p.Line, p.Column)
+	}
+	// A file with Windows line ends is whole too.
+	if _, err := yaml.LoadFile(file, []byte(strings.ReplaceAll(whole, "\n", "\r\n"))); err != nil {
+		t.Errorf("CRLF file: %v", err)
+	}
+}
+
+// Values and keys from the file are echoed cut, with their length, and at most
+// custodian.MaxProblems problems are listed.
+func TestLoadEchoesLittle(t *testing.T) {
+	huge := strings.Repeat("x", 10<<20)
+	for name, data := range map[string]string{
+		"huge value where a number belongs": withLine(11, "        count: "+huge),
+		"huge unknown key":                  withLine(11, "        "+huge+": 2"),
+		"huge value of the wrong type":      withLine(11, "        count: ["+huge+"]"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := yaml.Load(file, []byte(data))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if msg := err.Error(); len(msg) > 3000 {
+				t.Errorf("message of %d bytes: %.200s", len(msg), msg)
+			}
+		})
+	}
+	var many strings.Builder
+	many.WriteString(base)
+	for i := range 200 {
+		fmt.Fprintf(&many, "unknown_%d: 1\n", i)
+	}
+	_, err := yaml.Load(file, []byte(many.String()))
+	var ve *custodian.ValidationError
+	if !errors.As(err, &ve) || ve.Count() != 200 || len(ve.Problems) != custodian.MaxProblems+1 {
+		t.Fatalf("200 unknown fields: %v", err)
+	}
+}

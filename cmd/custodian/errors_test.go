@@ -123,3 +123,25 @@ func TestDamagedDatabase(t *testing.T) {
 		t.Errorf("serve: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// An import cut inside its last value (no line break at the end) is refused with its
+// position, and nothing changes.
+func TestImportRefusesCutFile(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init")
+	data, err := os.ReadFile(example003)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.yaml")
+	if err := os.WriteFile(cut, bytes.TrimRight(data, "\n")[:len(bytes.TrimRight(data, "\n"))-3], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := c.run("--lang", "en", "import", cut)
+	if code != 1 || !strings.Contains(errs, "cut.yaml:") || !strings.Contains(errs, "does not end with a line break") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if n := revisions(t, c.data); n != 0 {
+		t.Errorf("%d registry revisions after a refused import", n)
+	}
+}

@@ -81,7 +81,7 @@ func (a *app) loadFile(path string) (*custodian.Registry, string, error) {
 	if err != nil {
 		return nil, name, err
 	}
-	r, err := yaml.Load(name, data)
+	r, err := yaml.LoadFile(name, data)
 	return r, name, err
 }
 
