@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,5 +82,36 @@ func TestAccessLogAPIShape(t *testing.T) {
 	json.Compact(&got, out.Records[0])
 	if got.String() != string(want) {
 		t.Fatalf("the API's record:\n%s\nthe event's JSON:\n%s", out.Records[0], want)
+	}
+}
+
+// The access log's tail is cut while the server runs: footage is not opened (its opening
+// must be logged first), with an answer that says why, and the log is not written on
+// from the cut.
+func TestFootageRefusedAfterLogCut(t *testing.T) {
+	e := newConsole(t)
+	e.account("op", custodian.AccountGrant{Role: "access_holder", Sites: []string{"streets"}})
+	c := e.directSession("op")
+	open := map[string]any{"cameras": []string{"street-1"}, "purpose": "crime"}
+	if res, body := c.do("POST", "/api/live", open); res.StatusCode >= 300 {
+		t.Fatalf("live before the cut: %d %s", res.StatusCode, body)
+	}
+	months, _ := filepath.Glob(filepath.Join(e.logDir, "*-*.log"))
+	if len(months) == 0 {
+		t.Fatal("no month file")
+	}
+	newest := months[len(months)-1]
+	if err := os.Truncate(newest, 64); err != nil { // every record of the month removed
+		t.Fatal(err)
+	}
+	res, body := c.do("POST", "/api/live", open)
+	if res.StatusCode != 500 || !strings.Contains(body, "the footage was not opened") || !strings.Contains(body, "removed") {
+		t.Fatalf("live after the cut: %d %s", res.StatusCode, body)
+	}
+	if fi, _ := os.Stat(newest); fi.Size() != 64 {
+		t.Fatalf("the log was written on from the cut: %d bytes", fi.Size())
+	}
+	if e.log.Err() == nil {
+		t.Fatal("the log did not stop")
 	}
 }
