@@ -14,7 +14,6 @@ const (
 	MaxLongText  = 2000    // notes, reasons, descriptions (may have line breaks)
 	MaxBodyText  = 20000   // the policy's introduction and section bodies
 	MaxURLText   = 2048    // URLs and file paths
-	MaxNameText  = 100     // account names and login names (accounts)
 	maxTextTotal = 4 << 20 // all the text of a registry together, in bytes
 )
 

@@ -194,6 +194,9 @@ func (m *Manager) Create(ctx context.Context, n NewAccount, by, source string) (
 	if n.Name == "" || len([]rune(n.Name)) > 64 {
 		return nil, "", custodian.Errorf(custodian.EINVALID, "이름: 1~64자로 적어 주십시오", "name: give 1 to 64 characters")
 	}
+	if e := custodian.CheckText(n.Name, 64, false); e != nil {
+		return nil, "", custodian.Errorf(custodian.EINVALID, "이름: %[1]s", "name: %[2]s", e.Ko, e.En)
+	}
 	if perr := auth.CheckPassword(n.Password, n.Username); perr != nil {
 		return nil, "", perr
 	}

@@ -59,7 +59,7 @@ func textField(errs *[]fieldError, field, v string, min, max int, ko, en string)
 		*errs = append(*errs, fieldError{field, ko + "을(를) 적어 주십시오", "enter the " + en})
 	case n > max:
 		*errs = append(*errs, fieldError{field, ko + "은(는) " + itoa(max) + "자 이내로 적어 주십시오", "the " + en + " may have at most " + itoa(max) + " characters"})
-	case strings.ContainsAny(v, "\x00\r\n\t<>"):
+	case strings.ContainsAny(v, "\x00\r\n\t<>") || custodian.CheckText(v, max, false) != nil:
 		*errs = append(*errs, fieldError{field, ko + "에 쓸 수 없는 문자가 있습니다", "the " + en + " contains characters that are not allowed"})
 	}
 	return v
