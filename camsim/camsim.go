@@ -236,7 +236,7 @@ type Options struct {
 	// FaultFor, if set, ends the faults FaultCorrupt and FaultGarbage after this long: the
 	// camera then sends good frames again.
 	FaultFor time.Duration
-	Logf       func(format string, args ...any)
+	Logf     func(format string, args ...any)
 }
 
 // Fault is a way a camera misbehaves.

@@ -19,9 +19,9 @@ type SPS struct {
 	Width, Height        int     // of the picture after the conformance window, in luma samples
 	FrameRate            float64 // vui_time_scale / vui_num_units_in_tick; 0 when absent
 
-	MaxSubLayers        int  // sps_max_sub_layers_minus1 + 1 (the hvcC's numTemporalLayers)
-	TemporalIDNesting   bool // sps_temporal_id_nesting_flag (the hvcC's temporalIdNested)
-	SeparateColourPlane bool // separate_colour_plane_flag
+	MaxSubLayers        int    // sps_max_sub_layers_minus1 + 1 (the hvcC's numTemporalLayers)
+	TemporalIDNesting   bool   // sps_temporal_id_nesting_flag (the hvcC's temporalIdNested)
+	SeparateColourPlane bool   // separate_colour_plane_flag
 	ID                  uint32 // sps_seq_parameter_set_id
 }
 
