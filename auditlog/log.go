@@ -11,7 +11,10 @@
 // boundary; a checkpoint exported and kept elsewhere detects a log cut short or rewritten
 // whole. Appends from many goroutines are group committed (one write and one fsync per
 // batch); several processes may append to one directory (an flock on DIR/.lock serialises
-// their batches). See docs/design/auditlog.md.
+// their batches). The log's mark — the last record written and the newest checkpoint
+// signed — is kept outside its directory by a MarkStore (the database): a log shorter than
+// it is refused at Open and reported by Verify, and a Log whose tail is cut under it stops
+// writing. See docs/design/auditlog.md.
 package auditlog
 
 import (
@@ -181,12 +184,13 @@ func open(dir string, key ed25519.PrivateKey, opt Options, checkMarks bool) (*Lo
 	}
 	removeTemps(dir)
 	repairs, err := l.reload()
+	var stored Mark
 	if err == nil && opt.Marks != nil {
-		var m Mark
-		if m, err = opt.Marks.LoadMark(context.Background()); err != nil {
+		m := &stored
+		if *m, err = opt.Marks.LoadMark(context.Background()); err != nil {
 			err = custodian.Errorf(custodian.EINTERNAL, "접근 기록의 표시를 읽을 수 없습니다: %v", "cannot read the access log's mark: %w", err)
 		} else if checkMarks {
-			err = checkMark(dir, l.w.seq, l.w.hash, m)
+			err = checkMark(dir, l.w.seq, l.w.hash, *m)
 		}
 	}
 	if err == nil && len(repairs) > 0 {
@@ -207,9 +211,10 @@ func open(dir string, key ed25519.PrivateKey, opt Options, checkMarks bool) (*Lo
 	if opt.Marks != nil {
 		l.markKick, l.saverStop, l.saverExited = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 		l.mark.Seq, l.mark.Hash = l.w.seq, l.w.hash
-		l.markDirty = l.w.seq > 0
+		l.markDirty = l.w.seq > stored.Seq
 		if l.w.haveCP {
 			l.mark.Checkpoint = l.w.cp
+			l.markDirty = l.markDirty || stored.Checkpoint.Signature == nil || l.w.cp.Seq > stored.Checkpoint.Seq
 		}
 		go l.saveLoop()
 		l.kickSaver()
