@@ -183,7 +183,7 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 }
 
 func errStalled(d time.Duration) error {
-	return custodian.Errorf(custodian.EINVALID, "ffmpeg가 %v 동안 영상을 보내지 않았습니다", "ffmpeg sent no video for %v", d)
+	return custodian.Errorf(custodian.EUNAVAILABLE, "ffmpeg가 %v 동안 영상을 보내지 않았습니다", "ffmpeg sent no video for %v", d)
 }
 
 func isFile(input string) bool {

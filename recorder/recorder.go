@@ -254,7 +254,7 @@ func (w *worker) run(ctx context.Context) {
 			break
 		}
 		if err == nil {
-			err = custodian.Errorf(custodian.EINVALID, "카메라가 스트림을 끝냈습니다", "the camera ended the stream")
+			err = custodian.Errorf(custodian.EUNAVAILABLE, "카메라가 스트림을 끝냈습니다", "the camera ended the stream")
 		}
 		reason := asError(err)
 		w.c.setState(StateFailing, reason)

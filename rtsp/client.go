@@ -118,7 +118,7 @@ func (c *Client) connect(ctx context.Context) error {
 	d := net.Dialer{Timeout: c.cfg.Timeout}
 	conn, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return c.errorf(custodian.EINVALID, "connect", "연결할 수 없습니다: %v", "cannot connect: %v", cleanNetErr(err))
+		return c.errorf(custodian.EUNAVAILABLE, "connect", "연결할 수 없습니다: %v", "cannot connect: %v", cleanNetErr(err))
 	}
 	c.wmu.Lock()
 	if c.closed {
@@ -215,7 +215,7 @@ func (c *Client) sendLocked(method string, u *url.URL, h Header) (int, bool, err
 	req.Header = append(req.Header, h...)
 	c.conn.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
 	if err := req.Write(c.conn); err != nil {
-		return 0, false, c.errorf(custodian.EINVALID, method, "보낼 수 없습니다: %v", "cannot send: %v", cleanNetErr(err))
+		return 0, false, c.errorf(custodian.EUNAVAILABLE, method, "보낼 수 없습니다: %v", "cannot send: %v", cleanNetErr(err))
 	}
 	return c.cseq, c.auth != nil, nil
 }
@@ -223,7 +223,7 @@ func (c *Client) sendLocked(method string, u *url.URL, h Header) (int, bool, err
 // roundTrip sends a request and reads its response, skipping media and late replies.
 func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, h Header) (*Response, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, c.errorf(custodian.EINVALID, method, "취소되었습니다: %v", "cancelled: %v", err)
+		return nil, false, c.errorf(custodian.EUNAVAILABLE, method, "취소되었습니다: %w", "cancelled: %w", err)
 	}
 	cseq, authed, err := c.send(method, u, h)
 	if err != nil {
@@ -242,7 +242,7 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, h Hea
 		_, _, res, err := c.readNext()
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, false, c.errorf(custodian.EINVALID, method, "취소되었습니다: %v", "cancelled: %v", ctx.Err())
+				return nil, false, c.errorf(custodian.EUNAVAILABLE, method, "취소되었습니다: %w", "cancelled: %w", ctx.Err())
 			}
 			return nil, false, c.readErr(method, err)
 		}
@@ -310,15 +310,15 @@ func (c *Client) readErr(step string, err error) error {
 		return &custodian.Error{Code: ce.Code, Ko: fmt.Sprintf("RTSP %s %s: %s", step, Redact(c.u), ce.Ko), En: fmt.Sprintf("RTSP %s %s: %s", step, Redact(c.u), ce.En)}
 	}
 	if os.IsTimeout(err) {
-		return c.errorf(custodian.EINVALID, step, "%v 안에 응답이 없습니다", "no answer within %v", c.cfg.Timeout)
+		return c.errorf(custodian.EUNAVAILABLE, step, "%v 안에 응답이 없습니다", "no answer within %v", c.cfg.Timeout)
 	}
 	if errors.Is(err, net.ErrClosed) {
-		return c.errorf(custodian.EINVALID, step, "연결이 닫혔습니다", "the connection was closed")
+		return c.errorf(custodian.EUNAVAILABLE, step, "연결이 닫혔습니다", "the connection was closed")
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return c.errorf(custodian.EINVALID, step, "카메라가 연결을 닫았습니다", "the camera closed the connection")
+		return c.errorf(custodian.EUNAVAILABLE, step, "카메라가 연결을 닫았습니다", "the camera closed the connection")
 	}
-	return c.errorf(custodian.EINVALID, step, "연결이 끊겼습니다: %v", "the connection broke: %v", cleanNetErr(err))
+	return c.errorf(custodian.EUNAVAILABLE, step, "연결이 끊겼습니다: %v", "the connection broke: %v", cleanNetErr(err))
 }
 
 // check turns a non-2xx response into an error.
@@ -332,6 +332,8 @@ func (c *Client) check(step string, res *Response) error {
 		code = custodian.EUNAUTHORIZED
 	case 404:
 		code = custodian.ENOTFOUND
+	case 503:
+		code = custodian.EUNAVAILABLE
 	}
 	return c.errorf(code, step, "카메라가 거절했습니다: %d %s", "the camera refused: %d %s", res.StatusCode, clip(res.Reason))
 }
@@ -554,7 +556,7 @@ func (c *Client) ReadPacket() (uint8, []byte, error) {
 		ch, data, res, err := c.readNext()
 		if err != nil {
 			if os.IsTimeout(err) {
-				return 0, nil, c.errorf(custodian.EINVALID, "PLAY", "%v 동안 영상이 오지 않았습니다", "no media for %v", c.cfg.Timeout)
+				return 0, nil, c.errorf(custodian.EUNAVAILABLE, "PLAY", "%v 동안 영상이 오지 않았습니다", "no media for %v", c.cfg.Timeout)
 			}
 			return 0, nil, c.readErr("PLAY", err)
 		}
@@ -592,7 +594,7 @@ func (c *Client) WritePacket(channel uint8, data []byte) error {
 	defer c.wmu.Unlock()
 	c.conn.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
 	if err := WriteInterleaved(c.conn, channel, data); err != nil {
-		return c.errorf(custodian.EINVALID, "RTCP", "보낼 수 없습니다: %v", "cannot send: %v", cleanNetErr(err))
+		return c.errorf(custodian.EUNAVAILABLE, "RTCP", "보낼 수 없습니다: %v", "cannot send: %v", cleanNetErr(err))
 	}
 	return nil
 }
