@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -238,8 +240,15 @@ type pipe struct {
 }
 
 func start(ctx context.Context, name string, args ...string) (*pipe, error) {
+	return startWith(ctx, nil, nil, name, args...)
+}
+
+// startWith starts a program with extra open files (descriptors 3, 4 ...) and strings
+// that are cut out of its messages (credentials).
+func startWith(ctx context.Context, files []*os.File, secrets []string, name string, args ...string) (*pipe, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	p := &pipe{ctx: ctx, cmd: cmd, stderr: &tailBuffer{max: 4096}}
+	cmd.ExtraFiles = files
+	p := &pipe{ctx: ctx, cmd: cmd, stderr: &tailBuffer{max: 4096, secrets: secrets}}
 	cmd.Stderr = p.stderr
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.StdoutPipe()
@@ -305,9 +314,10 @@ func (p *pipe) Close() error {
 
 // tailBuffer keeps the last max bytes written to it (a program's stderr).
 type tailBuffer struct {
-	mu  sync.Mutex
-	b   []byte
-	max int
+	mu      sync.Mutex
+	b       []byte
+	max     int
+	secrets []string // cut out of text
 }
 
 func (t *tailBuffer) Write(b []byte) (int, error) {
@@ -325,6 +335,11 @@ func (t *tailBuffer) text(err error) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := strings.TrimSpace(strings.ToValidUTF8(string(t.b), "?"))
+	for _, x := range t.secrets {
+		if x != "" {
+			s = strings.ReplaceAll(s, x, "")
+		}
+	}
 	if s == "" {
 		return err.Error()
 	}
@@ -356,22 +371,59 @@ const LiveProtocols = "file,http,https,tcp,tls,udp,rtp,rtsp,rtsps,crypto,httppro
 // rtspTransport ("tcp" or "udp") applies to rtsp:// inputs. timeout bounds every network
 // read. With transcode, the video is encoded to H.264 (libx264, a keyframe every 2 s) for
 // inputs that are not H.264 or H.265 (MJPEG cameras). The input string is ffmpeg's, and
-// may hold credentials: callers never log it.
+// may hold credentials: callers never log it. A URL with credentials (user information)
+// never appears on ffmpeg's command line, which every local user can read (ps,
+// /proc/PID/cmdline): ffmpeg reads it from a one-entry concat script on a pipe (file
+// descriptor 3), and the credentials are cut out of ffmpeg's messages.
 func Live(ctx context.Context, input, rtspTransport string, timeout time.Duration, realtime, transcode bool) (io.ReadCloser, error) {
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error",
 		"-protocol_whitelist", LiveProtocols, "-fflags", "+genpts"}
+	var opts [][2]string // the input's options
 	if strings.HasPrefix(input, "rtsp://") || strings.HasPrefix(input, "rtsps://") {
 		if rtspTransport == "" {
 			rtspTransport = "tcp"
 		}
-		args = append(args, "-rtsp_transport", rtspTransport, "-timeout", strconv.FormatInt(timeout.Microseconds(), 10))
+		opts = append(opts, [2]string{"rtsp_transport", rtspTransport}, [2]string{"timeout", strconv.FormatInt(timeout.Microseconds(), 10)})
 	} else if strings.Contains(input, "://") && !strings.HasPrefix(input, "file:") {
-		args = append(args, "-rw_timeout", strconv.FormatInt(timeout.Microseconds(), 10))
+		opts = append(opts, [2]string{"rw_timeout", strconv.FormatInt(timeout.Microseconds(), 10)})
 	}
 	if realtime {
 		args = append(args, "-re")
 	}
-	args = append(args, "-i", input, "-map", "0:v:0", "-an", "-sn", "-dn")
+	var script *os.File
+	var secrets []string
+	if u, err := url.Parse(input); err == nil && u.User != nil {
+		// ffconcat: 'quoted' is literal up to the next quote; a quote is '\''.
+		var b strings.Builder
+		b.WriteString("ffconcat version 1.0\nfile '" + strings.ReplaceAll(input, "'", `'\''`) + "'\n")
+		for _, o := range opts {
+			b.WriteString("option " + o[0] + " " + o[1] + "\n")
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.WriteString(w, b.String()) // far below a pipe's buffer
+		w.Close()
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		script = r
+		defer r.Close() // the child has its own copy once started
+		secrets = append(secrets, u.User.String()+"@", u.User.String())
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
+		}
+		args[slices.Index(args, "-protocol_whitelist")+1] = LiveProtocols + ",pipe" // and the script's pipe
+		args = append(args, "-f", "concat", "-safe", "0", "-i", "pipe:3")
+	} else {
+		for _, o := range opts {
+			args = append(args, "-"+o[0], o[1])
+		}
+		args = append(args, "-i", input)
+	}
+	args = append(args, "-map", "0:v:0", "-an", "-sn", "-dn")
 	if transcode {
 		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
 			"-force_key_frames", "expr:gte(t,n_forced*2)", "-bf", "0")
@@ -379,5 +431,8 @@ func Live(ctx context.Context, input, rtspTransport string, timeout time.Duratio
 		args = append(args, "-c", "copy")
 	}
 	args = append(args, "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1")
-	return start(ctx, "ffmpeg", args...)
+	if script == nil {
+		return start(ctx, "ffmpeg", args...)
+	}
+	return startWith(ctx, []*os.File{script}, secrets, "ffmpeg", args...)
 }

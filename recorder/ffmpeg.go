@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -25,12 +27,16 @@ import (
 // fragment's duration, anchors the stream's decode times (docs/design/time.md).
 func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error) {
 	input := w.cfg.src.URL
+	if err := checkFFmpegSource(ctx, input); err != nil {
+		return err
+	}
 	user, password, err := w.credentials(ctx)
 	if err != nil {
 		return err
 	}
 	if user != "" {
-		// ffmpeg takes credentials only in the URL (its command line): never logged.
+		// ffmpeg takes credentials only in the URL, which ffmpeg.Live keeps off its
+		// command line (a script on a pipe): never logged.
 		if u, perr := url.Parse(input); perr == nil && u.Scheme != "" && u.Scheme != "file" {
 			if password != "" {
 				u.User = url.UserPassword(user, password)
@@ -180,6 +186,33 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 		w.c.st.LastFrame = arrival
 		w.c.mu.Unlock()
 	}
+}
+
+// checkFFmpegSource checks an ffmpeg source again before ffmpeg is started (the registry
+// checks it when saved): a network URL of custodian.FFmpegSchemes whose host is not a
+// link-local or metadata address, nor a name that resolves to one.
+func checkFFmpegSource(ctx context.Context, raw string) error {
+	if e, ok := custodian.CheckSourceURL(custodian.SourceFFmpeg, raw); !ok {
+		return e
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return custodian.Errorf(custodian.EINVALID, "URL을 읽을 수 없습니다", "the URL cannot be parsed")
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil // an address: checked above
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return custodian.Errorf(custodian.EINVALID, "호스트 %s를 찾을 수 없습니다: %w", "cannot resolve the host %s: %w", host, err)
+	}
+	for _, a := range addrs {
+		if e := custodian.CheckSourceIP(a); e != nil {
+			return custodian.Errorf(custodian.EINVALID, "호스트 %s(%s): %s", "the host %s (%s): %s", host, a, e.En)
+		}
+	}
+	return nil
 }
 
 func errStalled(d time.Duration) error {

@@ -382,7 +382,9 @@ func TestRecordFFmpegSource(t *testing.T) {
 		RetentionClasses: []custodian.RetentionClass{{ID: "std", RetentionDays: 30}},
 		Sites: []custodian.Site{{ID: "s", CameraGroups: []custodian.CameraGroup{{ID: "g", Count: 2, RetentionClass: "std", Cameras: []custodian.Camera{
 			{ID: "via-ffmpeg", Enabled: true, Source: &custodian.Source{Kind: custodian.SourceFFmpeg, URL: "rtsp://" + addr + "/cam1"}},
-			{ID: "mjpeg", Enabled: true, Source: &custodian.Source{Kind: custodian.SourceFFmpeg, URL: mjpeg, Transcode: true}},
+			// An ffmpeg source is a network stream (never a local file): the MJPEG file
+			// comes over HTTP at the pace it plays.
+			{ID: "mjpeg", Enabled: true, Source: &custodian.Source{Kind: custodian.SourceFFmpeg, URL: servePaced(t, mjpeg, 20*time.Second), Transcode: true}},
 		}}}}},
 	}
 	e.mu.Unlock()
