@@ -15,7 +15,7 @@ import (
 func listMonths(dir string) ([]month, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %v", "cannot read the access log directory %s: %v", dir, err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %w", "cannot read the access log directory %s: %w", dir, err)
 	}
 	var ms []month
 	for _, e := range entries {
@@ -45,19 +45,19 @@ func checkDir(dir string, create bool) error {
 			return custodian.Errorf(custodian.ENOTFOUND, "접근 기록 디렉터리 %s가 없습니다", "no access log at %s", dir)
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 만들 수 없습니다: %v", "cannot create the access log directory %s: %v", dir, err)
+			return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 만들 수 없습니다: %w", "cannot create the access log directory %s: %w", dir, err)
 		}
 		return nil
 	}
 	if err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %v", "cannot read the access log directory %s: %v", dir, err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %w", "cannot read the access log directory %s: %w", dir, err)
 	}
 	if !fi.IsDir() {
 		return notALog(dir, "not a directory")
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %v", "cannot read the access log directory %s: %v", dir, err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 디렉터리 %s를 읽을 수 없습니다: %w", "cannot read the access log directory %s: %w", dir, err)
 	}
 	known, other := 0, ""
 	for _, e := range entries {

@@ -123,7 +123,7 @@ func (l *Log) Prune(ctx context.Context) ([]string, error) {
 	}
 	for _, name := range names {
 		if err := os.Remove(filepath.Join(l.dir, name)); err != nil && !os.IsNotExist(err) {
-			return nil, custodian.Errorf(custodian.EINTERNAL, "%s를 지울 수 없습니다: %v", "cannot remove %s: %v", name, err)
+			return nil, custodian.Errorf(custodian.EINTERNAL, "%s를 지울 수 없습니다: %w", "cannot remove %s: %w", name, err)
 		}
 	}
 	if err := syncDir(l.dir); err != nil {

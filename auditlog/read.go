@@ -75,7 +75,7 @@ type visitor struct {
 func walkFile(ctx context.Context, dir string, sf snapFile, buf []byte, v visitor) error {
 	f, err := openFile(filepath.Join(dir, sf.name))
 	if err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일 %s를 열 수 없습니다: %v", "cannot open the access log file %s: %v", sf.name, err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일 %s를 열 수 없습니다: %w", "cannot open the access log file %s: %w", sf.name, err)
 	}
 	defer f.Close()
 	hb := make([]byte, headerSize)

@@ -503,7 +503,7 @@ func verifyFile(ctx context.Context, dir string, sf snapFile, idx int, newest bo
 	fr := fileResult{sf: sf, idx: idx, at: map[uint64]recAt{}}
 	f, err := openFile(filepath.Join(dir, sf.name))
 	if err != nil {
-		fr.err = custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일 %s를 열 수 없습니다: %v", "cannot open the access log file %s: %v", sf.name, err)
+		fr.err = custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일 %s를 열 수 없습니다: %w", "cannot open the access log file %s: %w", sf.name, err)
 		return fr
 	}
 	defer f.Close()

@@ -241,7 +241,7 @@ func writeFileSync(name string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(name)
-		return custodian.Errorf(custodian.EINTERNAL, "%s를 쓸 수 없습니다: %v", "cannot write %s: %v", name, err)
+		return custodian.Errorf(custodian.EINTERNAL, "%s를 쓸 수 없습니다: %w", "cannot write %s: %w", name, err)
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "디렉터리 %s를 동기화할 수 없습니다: %v", "cannot sync the directory %s: %v", dir, err)
+		return custodian.Errorf(custodian.EINTERNAL, "디렉터리 %s를 동기화할 수 없습니다: %w", "cannot sync the directory %s: %w", dir, err)
 	}
 	return nil
 }

@@ -88,12 +88,12 @@ func Load(ctx context.Context, file string) (*Footage, error) {
 	annexb, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", file, "-map", fmt.Sprintf("0:%d", v.Index),
 		"-c:v", "copy", "-bsf:v", bsf, "-f", format, "-").Output()
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "%s: ffmpeg가 영상을 꺼내지 못했습니다: %v", "%s: ffmpeg could not extract the video: %v", file, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "%s: ffmpeg가 영상을 꺼내지 못했습니다: %w", "%s: ffmpeg could not extract the video: %w", file, err)
 	}
 	times, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-select_streams", strconv.Itoa(v.Index),
 		"-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", file).Output()
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "%s: ffprobe가 시각을 읽지 못했습니다: %v", "%s: ffprobe could not read the timestamps: %v", file, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "%s: ffprobe가 시각을 읽지 못했습니다: %w", "%s: ffprobe could not read the timestamps: %w", file, err)
 	}
 	var units [][][]byte
 	var keys []bool

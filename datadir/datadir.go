@@ -69,10 +69,10 @@ func Init(path string) (*Dir, error) {
 			"%s already exists and is not empty; refusing to overwrite an existing data directory", path)
 	case err != nil && errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(path, 0o700); err != nil {
-			return nil, custodian.Errorf(custodian.EINVALID, "디렉터리 %s를 만들 수 없습니다: %v", "cannot create directory %s: %v", path, err)
+			return nil, custodian.Errorf(custodian.EINVALID, "디렉터리 %s를 만들 수 없습니다: %w", "cannot create directory %s: %w", path, err)
 		}
 	case err != nil:
-		return nil, custodian.Errorf(custodian.EINVALID, "%s를 읽을 수 없습니다: %v", "cannot read %s: %v", path, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "%s를 읽을 수 없습니다: %w", "cannot read %s: %w", path, err)
 	}
 	d := &Dir{Path: path}
 	if err := d.create(); err != nil {

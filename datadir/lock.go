@@ -35,12 +35,12 @@ func (d *Dir) LockWriter(what string, now time.Time) (*WriterLock, error) {
 	path := d.File(WriterLockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 열 수 없습니다: %v", "cannot open the lock file %s: %v", path, err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 열 수 없습니다: %w", "cannot open the lock file %s: %w", path, err)
 	}
 	ok, err := tryLock(f)
 	if err != nil {
 		f.Close()
-		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 잠글 수 없습니다: %v", "cannot lock %s: %v", path, err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 잠글 수 없습니다: %w", "cannot lock %s: %w", path, err)
 	}
 	if !ok {
 		holder := readHolder(path)

@@ -72,7 +72,7 @@ func (v *Vault) lockOpen(ctx context.Context) (owner bool, err error) {
 // share turns the exclusive open lock into a shared one, once recovery is done.
 func (v *Vault) share() error {
 	if ok, err := tryFlock(v.lock, false); err != nil || !ok {
-		return fmt.Errorf("vault: cannot share the open lock: %v", err)
+		return fmt.Errorf("vault: cannot share the open lock: %w", err)
 	}
 	return nil
 }

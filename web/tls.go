@@ -36,7 +36,7 @@ var CipherSuites = []uint16{
 func LoadTLS(certFile, keyFile string) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "TLS 인증서 %s와 키 %s를 읽을 수 없습니다: %v", "cannot load the TLS certificate %s and key %s: %v", certFile, keyFile, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "TLS 인증서 %s와 키 %s를 읽을 수 없습니다: %w", "cannot load the TLS certificate %s and key %s: %w", certFile, keyFile, err)
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: CipherSuites, Certificates: []tls.Certificate{cert}}, nil
 }

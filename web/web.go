@@ -119,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %v", "cannot listen on %s: %v", addr, err)
+		return custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %w", "cannot listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		TLSConfig: s.TLS, MaxHeaderBytes: 64 << 10}

@@ -229,7 +229,7 @@ func (a *app) readCheckpoints(path string) ([]auditlog.Checkpoint, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %v", "cannot open %s: %v", path, err)
+			return nil, custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %w", "cannot open %s: %w", path, err)
 		}
 		defer f.Close()
 		r = f
@@ -246,12 +246,12 @@ func (a *app) readCheckpoints(path string) ([]auditlog.Checkpoint, error) {
 			break
 		}
 		if err != nil {
-			return nil, custodian.Errorf(custodian.EINVALID, "%s를 읽을 수 없습니다: %v", "cannot read %s: %v", path, err)
+			return nil, custodian.Errorf(custodian.EINVALID, "%s를 읽을 수 없습니다: %w", "cannot read %s: %w", path, err)
 		}
 	}
 	cps, err := auditlog.ParseCheckpoints(keep)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "%s: 체크포인트를 읽을 수 없습니다: %v", "%s: cannot read the checkpoints: %v", path, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "%s: 체크포인트를 읽을 수 없습니다: %w", "%s: cannot read the checkpoints: %w", path, err)
 	}
 	if len(cps) == 0 {
 		return nil, custodian.Errorf(custodian.EINVALID, "%s에 체크포인트가 없습니다", "%s holds no checkpoint", path)

@@ -31,7 +31,7 @@ func cmdIngestFile(a *app, ctx context.Context, args []string) error {
 	file := pos[0]
 	st, err := os.Stat(file)
 	if err != nil {
-		return custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %v", "cannot open %s: %v", file, err)
+		return custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %w", "cannot open %s: %w", file, err)
 	}
 	if !st.Mode().IsRegular() {
 		return custodian.Errorf(custodian.EINVALID, "%s는 일반 파일이 아닙니다", "%s is not a regular file", file)

@@ -465,7 +465,7 @@ func (a *app) create(path string, binary bool) (*output, error) {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "%s를 쓸 수 없습니다: %v", "cannot write %s: %v", path, err)
+		return nil, custodian.Errorf(custodian.EINVALID, "%s를 쓸 수 없습니다: %w", "cannot write %s: %w", path, err)
 	}
 	return &output{w: f, f: f, final: path, mode: 0o644}, nil
 }

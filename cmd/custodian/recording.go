@@ -271,7 +271,7 @@ func startCamsim(ctx context.Context, file string, n int, listen, user, password
 	}
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, nil, custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %v", "cannot listen on %s: %v", listen, err)
+		return nil, nil, custodian.Errorf(custodian.EINVALID, "%s에서 대기할 수 없습니다: %w", "cannot listen on %s: %w", listen, err)
 	}
 	return srv, l, nil
 }

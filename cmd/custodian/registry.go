@@ -64,7 +64,7 @@ func (a *app) readInput(path string) ([]byte, string, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, path, custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %v", "cannot open %s: %v", path, err)
+		return nil, path, custodian.Errorf(custodian.ENOTFOUND, "파일 %s를 열 수 없습니다: %w", "cannot open %s: %w", path, err)
 	}
 	if st.IsDir() {
 		return nil, path, custodian.Errorf(custodian.EINVALID, "%s는 디렉터리입니다", "%s is a directory", path)
