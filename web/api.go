@@ -9,6 +9,7 @@ import (
 
 	"custodian"
 	"custodian/accounts"
+	"custodian/auditlog"
 	"custodian/auth"
 	"custodian/publish"
 )
@@ -355,32 +356,11 @@ func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failFor(w, r, c, err)
 		return
 	}
-	type rec struct {
-		Seq     uint64     `json:"seq"`
-		Time    time.Time  `json:"time"`
-		Actor   string     `json:"actor"`
-		Source  string     `json:"source"`
-		Action  string     `json:"action"`
-		Camera  string     `json:"camera,omitempty"`
-		From    *time.Time `json:"from,omitempty"`
-		To      *time.Time `json:"to,omitempty"`
-		Object  string     `json:"object,omitempty"`
-		Purpose string     `json:"purpose,omitempty"`
-		Result  string     `json:"result"`
-		Detail  string     `json:"detail,omitempty"`
-	}
-	out := []rec{}
-	for _, e := range recs {
-		x := rec{Seq: e.Seq, Time: e.Time, Actor: e.Actor, Source: e.Source, Action: e.Action, Camera: e.Camera, Object: e.Object, Purpose: e.Purpose, Result: e.Result, Detail: e.Detail}
-		if !e.From.IsZero() {
-			f := e.From
-			x.From = &f
-		}
-		if !e.To.IsZero() {
-			t := e.To
-			x.To = &t
-		}
-		out = append(out, x)
+	// Each record in its one JSON shape (auditlog.Event.MarshalJSON), as the CLI's
+	// 'audit log --json' and 'audit export' write it.
+	out := recs
+	if out == nil {
+		out = []auditlog.Event{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": out, "more": more})
 }
