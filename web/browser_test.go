@@ -316,13 +316,18 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the access log page lacks the viewing:\n%s", text)
 	}
 	kinds := map[string]int{}
+	windows := 0
 	scanLog(t, e, func(ev auditlog.Event) {
 		if ev.Actor == "chief" && ev.Camera == "lobby-1" && ev.Result == auditlog.ResultOK && ev.Purpose != "" {
+			if strings.HasPrefix(ev.Detail, "window served") {
+				windows++ // each playback window the player fetched, logged as served
+				return
+			}
 			kinds[ev.Action]++
 		}
 	})
-	if kinds[auditlog.ActionLive] != 1 || kinds[auditlog.ActionPlayback] != 1 {
-		t.Errorf("access log viewings by chief of lobby-1 with a purpose: %v, want one live and one playback", kinds)
+	if kinds[auditlog.ActionLive] != 1 || kinds[auditlog.ActionPlayback] != 1 || windows < 1 {
+		t.Errorf("access log viewings by chief of lobby-1 with a purpose: %v and %d playback windows served, want one live, one playback opened and its windows", kinds, windows)
 	}
 
 	// The other main pages, for the documentation, and two on a phone.

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,6 +17,7 @@ import (
 	"custodian/auth"
 	"custodian/internal/testmedia"
 	"custodian/vault"
+	"custodian/web"
 )
 
 // TestLoginFormsAndThrottling logs in through the pages (password, then OTP), checks that
@@ -275,6 +278,39 @@ func TestPlaybackNeedsPurposeAndIsLogged(t *testing.T) {
 	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", p).CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) == "0" {
 		t.Fatalf("ffprobe: %v %s", err, out)
+	}
+	// Each window served is logged as what it is: this camera, that window, the purpose.
+	n, ev = countViews()
+	if n != 2 || ev.Object == "" || !ev.From.Equal(time.Date(2026, 11, 22, 10, 0, 30, 0, custodian.KST)) || !ev.To.Equal(ev.From.Add(web.PlaybackWindow)) || !strings.Contains(ev.Purpose, "분실물 확인") {
+		t.Fatalf("the window served, in the access log: %d %+v", n, ev)
+	}
+	// Only the window asked for is served: twenty seconds from 10:00:30 is a short clip
+	// (from the keyframe at or before its start), not the day.
+	short := open.MediaURL + "&to=" + url.QueryEscape(time.Date(2026, 11, 22, 10, 0, 50, 0, custodian.KST).Format(time.RFC3339))
+	size := func(u string) (int64, *http.Response) {
+		res, err := c.hc.Get(e.ts.URL + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		n, _ := io.Copy(io.Discard, res.Body)
+		return n, res
+	}
+	shortN, res := size(short)
+	if res.StatusCode != 200 || res.Header.Get("Content-Disposition") != "inline" {
+		t.Fatalf("a 20-second window: %d %q", res.StatusCode, res.Header.Get("Content-Disposition"))
+	}
+	if n, ev := countViews(); n != 3 || ev.To.Sub(ev.From).Round(time.Second) != 20*time.Second {
+		t.Errorf("the 20-second window in the access log: %d %+v", n, ev)
+	}
+	// The footage runs to 10:01:19.5: the full window from 10:00:30 holds about 49 s, this
+	// one about 20 (from the keyframe at or before 10:00:30).
+	fullN, _ := size(open.MediaURL)
+	if shortN > fullN*6/10 {
+		t.Errorf("a 20-second window is %d bytes, the window to the end of the footage %d: more than the window was served", shortN, fullN)
+	}
+	if res, _ := c.do("GET", open.MediaURL+"&to=2026-11-22T00:00:00Z", nil); res.StatusCode != 400 {
+		t.Errorf("to before from: %d", res.StatusCode)
 	}
 	// Another session cannot use the ticket; outside the opened day is refused.
 	other := e.directSession("op")

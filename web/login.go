@@ -297,7 +297,11 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	sess, tok, err := s.login(r, c, body.Username, body.Password)
 	if err != nil {
-		writeJSONError(w, c.lang, http.StatusUnauthorized, err)
+		status := http.StatusUnauthorized
+		if custodian.ErrorCode(err) == custodian.ERATELIMIT {
+			status = http.StatusTooManyRequests
+		}
+		writeJSONError(w, c.lang, status, err)
 		return
 	}
 	if !c.complete() {

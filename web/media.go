@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/auditlog"
 	"custodian/auth"
 )
 
@@ -119,9 +120,18 @@ func (s *Server) mediaPlayback(w http.ResponseWriter, r *http.Request, c *call) 
 			from.In(custodian.KST).Format(time.DateTime), tk.From.In(custodian.KST).Format(time.DateTime), tk.To.In(custodian.KST).Format(time.DateTime)))
 		return
 	}
+	// The window asked for: from, to ?to= (or PlaybackWindow), never past PlaybackWindow or
+	// the opening's end. Only that window is served, and each one is logged as what it is:
+	// the playback of that camera over that window, under the opening's purpose.
 	to := minTime(from.Add(PlaybackWindow), tk.To)
-	// The clip starts at the keyframe at or before from: find where, so the player can
-	// map its time to the wall clock.
+	if q := r.URL.Query().Get("to"); q != "" {
+		t, err := time.Parse(time.RFC3339, q)
+		if err != nil || !t.After(from) {
+			s.failFor(w, r, c, custodian.Errorf(custodian.EINVALID, "to=%q는 from 뒤의 RFC 3339 시각이어야 합니다", "to=%q must be an RFC 3339 time after from", q))
+			return
+		}
+		to = minTime(to, t)
+	}
 	segs, err := s.Console.Vault.Find(r.Context(), camera, from, to)
 	if err != nil {
 		s.failFor(w, r, c, err)
@@ -131,8 +141,15 @@ func (s *Server) mediaPlayback(w http.ResponseWriter, r *http.Request, c *call) 
 		s.failFor(w, r, c, custodian.Errorf(custodian.ENOTFOUND, "%s부터 10분 안에 영상이 없습니다", "there is no footage in the 10 minutes from %s", from.In(custodian.KST).Format(time.DateTime)))
 		return
 	}
+	if _, err := s.Console.Log.Append(r.Context(), auditlog.Event{Actor: c.acct.Username, Source: c.source, Action: auditlog.ActionPlayback, Camera: camera,
+		From: from, To: to, Purpose: tk.Purpose, Object: "view:" + tk.ID[:12], Detail: "window served (from the keyframe at or before its start)"}); err != nil {
+		s.failFor(w, r, c, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 보내지 않았습니다: %v", "the access log could not be written, so no footage was sent: %v", err))
+		return
+	}
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("Cache-Control", "no-store")
+	// Shown in the page's player, not offered as a file (saving footage is footage.export).
+	w.Header().Set("Content-Disposition", "inline")
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Now().Add(5 * time.Minute))
 	info, err := s.Console.Vault.Clip(r.Context(), &startWriter{w: w, rc: rc}, camera, from, to)
