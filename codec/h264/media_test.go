@@ -85,7 +85,7 @@ func TestParseSPSFootage(t *testing.T) {
 	if probe.FrameRate != "10/1" || probe.PixFmt != "yuv420p" {
 		t.Fatalf("unexpected footage: %+v", probe)
 	}
-	if *s != want || s.Width != 768 || s.Height != 576 {
+	if core(*s) != want || s.Width != 768 || s.Height != 576 || s.MBs != 48*36 {
 		t.Errorf("ParseSPS = %+v, want %+v", *s, want)
 	}
 }
