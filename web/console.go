@@ -74,7 +74,7 @@ func (s *Server) consoleRoutes() {
 
 	// Footage, served only for an opening (a ticket) made with a purpose.
 	api("GET", "/media/live/{ticket}/{camera}", act, auth.FootageLive, scopeCamera, "live view stream (framed fMP4 for Media Source Extensions)", "", s.mediaLive)
-	api("GET", "/media/playback/{ticket}/{camera}", act, auth.FootagePlayback, scopeCamera, "recorded footage as fragmented MP4 from ?from= (RFC 3339) for up to 10 minutes", "", s.mediaPlayback)
+	api("GET", "/media/playback/{ticket}/{camera}", act, auth.FootagePlayback, scopeCamera, "recorded footage as fragmented MP4 of the window ?from=&to= (RFC 3339; at most 10 minutes), each window logged before it is sent", "", s.mediaPlayback)
 
 	// The public request form.
 	add("GET", "/request", pub, "", 0, s.requestForm)
