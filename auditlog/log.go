@@ -172,7 +172,7 @@ func open(dir string, key ed25519.PrivateKey, opt Options, checkMarks bool) (*Lo
 	}
 	lf, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 잠금 파일을 열 수 없습니다: %v", "cannot open the access log's lock file: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 잠금 파일을 열 수 없습니다: %w", "cannot open the access log's lock file: %w", err)
 	}
 	l := &Log{dir: dir, key: key, pub: key.Public().(ed25519.PublicKey), opt: opt, exited: make(chan struct{}), full: make(chan struct{}, 1)}
 	l.cond = sync.NewCond(&l.mu)
@@ -180,7 +180,7 @@ func open(dir string, key ed25519.PrivateKey, opt Options, checkMarks bool) (*Lo
 	l.w.ch = newChainHasher()
 	if err := flock(lf, true); err != nil {
 		lf.Close()
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 잠글 수 없습니다: %v", "cannot lock the access log: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 잠글 수 없습니다: %w", "cannot lock the access log: %w", err)
 	}
 	removeTemps(dir)
 	repairs, err := l.reload()

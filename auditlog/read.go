@@ -58,7 +58,7 @@ func takeSnapshot(dir string, withCheckpoints bool) (*snapshot, error) {
 	if withCheckpoints {
 		b, err := os.ReadFile(filepath.Join(dir, CheckpointsFile))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, custodian.Errorf(custodian.EINTERNAL, "체크포인트 파일을 읽을 수 없습니다: %v", "cannot read the checkpoints file: %v", err)
+			return nil, custodian.Errorf(custodian.EINTERNAL, "체크포인트 파일을 읽을 수 없습니다: %w", "cannot read the checkpoints file: %w", err)
 		}
 		s.cps = b
 	}

@@ -56,7 +56,7 @@ func (l *Log) writeCheckpointAt(seq uint64, hash [32]byte) error {
 		}
 	}
 	if err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "체크포인트를 쓸 수 없습니다: %v", "cannot write a checkpoint: %v", err)
+		return custodian.Errorf(custodian.EINTERNAL, "체크포인트를 쓸 수 없습니다: %w", "cannot write a checkpoint: %w", err)
 	}
 	if seq == w.seq {
 		w.cp, w.haveCP, w.cpBase = cp, true, cp.Time

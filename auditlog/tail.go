@@ -31,7 +31,7 @@ func (l *Log) writeHint(m month) error {
 		s = m.String() + "\n"
 	}
 	if _, err := l.w.lockf.WriteAt([]byte(s), 0); err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 잠금 파일을 쓸 수 없습니다: %v", "cannot write the access log's lock file: %v", err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 잠금 파일을 쓸 수 없습니다: %w", "cannot write the access log's lock file: %w", err)
 	}
 	return nil
 }
@@ -164,13 +164,13 @@ func scanTail(f *os.File, off, size int64, buf []byte) (tailInfo, int64, error) 
 func (l *Log) cutTail(f *os.File, name string, cut, size int64) (*request, error) {
 	tail := make([]byte, size-cut)
 	if _, err := f.ReadAt(tail, cut); err != nil && err != io.EOF {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 읽을 수 없습니다: %v", "cannot read the access log: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 읽을 수 없습니다: %w", "cannot read the access log: %w", err)
 	}
 	if err := f.Truncate(cut); err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록의 끝을 잘라낼 수 없습니다: %v", "cannot cut the access log's torn tail: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록의 끝을 잘라낼 수 없습니다: %w", "cannot cut the access log's torn tail: %w", err)
 	}
 	if err := datasync(f); err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 동기화할 수 없습니다: %v", "cannot sync the access log: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 동기화할 수 없습니다: %w", "cannot sync the access log: %w", err)
 	}
 	return repairRequest(name, cut, tail), nil
 }
@@ -210,7 +210,7 @@ func (l *Log) reload() ([]*request, error) {
 		name := filepath.Join(l.dir, newest.fileName())
 		f, err := os.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {
-			return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 열 수 없습니다: %v", "cannot open the access log file: %v", err)
+			return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 열 수 없습니다: %w", "cannot open the access log file: %w", err)
 		}
 		hdr, herr, size, err := readHeader(f)
 		if err == nil && size < headerSize {
@@ -317,7 +317,7 @@ func (l *Log) readCheckpointTail() ([]*request, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINTERNAL, "체크포인트 파일을 열 수 없습니다: %v", "cannot open the checkpoints file: %v", err)
+		return nil, custodian.Errorf(custodian.EINTERNAL, "체크포인트 파일을 열 수 없습니다: %w", "cannot open the checkpoints file: %w", err)
 	}
 	defer f.Close()
 	size, keep, err := lineEnd(f)

@@ -76,7 +76,7 @@ func finish(rs []*request, err error) {
 
 func (l *Log) writeBatch(reqs []*request) {
 	if err := flock(l.w.lockf, true); err != nil {
-		finish(reqs, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 잠글 수 없습니다: %v", "cannot lock the access log: %v", err))
+		finish(reqs, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 잠글 수 없습니다: %w", "cannot lock the access log: %w", err))
 		return
 	}
 	defer funlock(l.w.lockf)
@@ -171,7 +171,7 @@ func (l *Log) flush(buf []byte, pend []*request, seq0 uint64, hash0 [32]byte) er
 			w.stale = true
 		}
 		w.seq, w.hash = seq0, hash0
-		err = custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없습니다: %v", "cannot write the access log: %v", err)
+		err = custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없습니다: %w", "cannot write the access log: %w", err)
 		finish(pend, err)
 		return err
 	}
@@ -212,14 +212,14 @@ func (l *Log) rollover(m month) error {
 	}
 	if err := os.Rename(tmp, name); err != nil {
 		os.Remove(tmp)
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 만들 수 없습니다: %v", "cannot create the access log file: %v", err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 만들 수 없습니다: %w", "cannot create the access log file: %w", err)
 	}
 	if err := syncDir(l.dir); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
-		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 열 수 없습니다: %v", "cannot open the access log file: %v", err)
+		return custodian.Errorf(custodian.EINTERNAL, "접근 기록 파일을 열 수 없습니다: %w", "cannot open the access log file: %w", err)
 	}
 	if w.cur != nil {
 		w.cur.Close()

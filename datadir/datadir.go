@@ -225,7 +225,7 @@ func (d *Dir) SigningKey() (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "서명 키를 읽을 수 없습니다: %v", "cannot parse the signing key: %v", err)
+		return nil, custodian.Errorf(custodian.EINVALID, "서명 키를 읽을 수 없습니다: %w", "cannot parse the signing key: %w", err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {

@@ -182,7 +182,7 @@ func checkFile(path string) error {
 	case errors.Is(err, os.ErrNotExist):
 		return custodian.Errorf(custodian.ENOTFOUND, "파일이 없습니다: %s", "no such file: %s", path)
 	case err != nil:
-		return custodian.Errorf(custodian.EINVALID, "파일을 읽을 수 없습니다: %v", "cannot read the file: %v", err)
+		return custodian.Errorf(custodian.EINVALID, "파일을 읽을 수 없습니다: %w", "cannot read the file: %w", err)
 	case !st.Mode().IsRegular():
 		return custodian.Errorf(custodian.EINVALID, "일반 파일이 아닙니다: %s", "not a regular file: %s", path)
 	}

@@ -281,5 +281,5 @@ func asError(err error) *custodian.Error {
 	if errors.As(err, &ce) {
 		return ce
 	}
-	return custodian.Errorf(custodian.EINTERNAL, "%v", "%v", err)
+	return custodian.Errorf(custodian.EINTERNAL, "%w", "%w", err)
 }

@@ -312,7 +312,7 @@ func registryInScope(reg *custodian.Registry, c *call) *custodian.Registry {
 func (s *Server) apiRegistryPut(w http.ResponseWriter, r *http.Request, c *call) {
 	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 4<<20+1))
 	if err != nil {
-		s.failFor(w, r, c, custodian.Errorf(custodian.EINVALID, "본문을 읽을 수 없습니다: %v", "cannot read the body: %v", err))
+		s.failFor(w, r, c, custodian.Errorf(custodian.EINVALID, "본문을 읽을 수 없습니다: %w", "cannot read the body: %w", err))
 		return
 	}
 	format := "yaml"

@@ -357,7 +357,7 @@ func (s *Server) openFootage(ctx context.Context, c *call, kind string, cameras 
 	for _, cam := range cameras {
 		if _, err := s.Console.Log.Append(ctx, auditlog.Event{Actor: c.acct.Username, Source: c.source, Action: action, Camera: cam,
 			From: from, To: to, Purpose: purpose, Object: "view:" + tk.ID[:12], Detail: c.acct.Name}); err != nil {
-			return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 열지 않았습니다: %v", "the access log could not be written, so the footage was not opened: %v", err)
+			return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 열지 않았습니다: %w", "the access log could not be written, so the footage was not opened: %w", err)
 		}
 	}
 	s.views.add(tk)

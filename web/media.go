@@ -143,7 +143,7 @@ func (s *Server) mediaPlayback(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	if _, err := s.Console.Log.Append(r.Context(), auditlog.Event{Actor: c.acct.Username, Source: c.source, Action: auditlog.ActionPlayback, Camera: camera,
 		From: from, To: to, Purpose: tk.Purpose, Object: "view:" + tk.ID[:12], Detail: "window served (from the keyframe at or before its start)"}); err != nil {
-		s.failFor(w, r, c, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 보내지 않았습니다: %v", "the access log could not be written, so no footage was sent: %v", err))
+		s.failFor(w, r, c, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 보내지 않았습니다: %w", "the access log could not be written, so no footage was sent: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "video/mp4")

@@ -600,7 +600,7 @@ func readJSON(r *http.Request, v any) error {
 		case errors.Is(err, io.EOF):
 			return custodian.Errorf(custodian.EINVALID, "JSON 본문이 비어 있습니다", "the JSON body is empty")
 		default:
-			return custodian.Errorf(custodian.EINVALID, "JSON 본문을 읽을 수 없습니다: %v", "cannot read the JSON body: %v", err)
+			return custodian.Errorf(custodian.EINVALID, "JSON 본문을 읽을 수 없습니다: %w", "cannot read the JSON body: %w", err)
 		}
 	}
 	if dec.More() {

@@ -43,7 +43,7 @@ func cmdCamerasSetSource(a *app, ctx context.Context, args []string) error {
 			n, _ := a.stdin.Read(b)
 			password = strings.TrimRight(strings.SplitN(string(b[:n]), "\n", 2)[0], "\r")
 		} else if password, err = readPassword(*pwFile); err != nil {
-			return custodian.Errorf(custodian.EINVALID, "--password-file: %v", "--password-file: %v", err)
+			return custodian.Errorf(custodian.EINVALID, "--password-file: %w", "--password-file: %w", err)
 		}
 		if password == "" {
 			return custodian.Errorf(custodian.EINVALID, "--password-file: 비밀번호가 비어 있습니다", "--password-file: the password is empty")

@@ -218,7 +218,7 @@ func cmdCamsim(a *app, ctx context.Context, args []string) error {
 	if *pwFile != "" {
 		var err error
 		if password, err = readPassword(*pwFile); err != nil {
-			return custodian.Errorf(custodian.EINVALID, "--password-file: %v", "--password-file: %v", err)
+			return custodian.Errorf(custodian.EINVALID, "--password-file: %w", "--password-file: %w", err)
 		}
 	}
 	srv, l, err := startCamsim(ctx, *file, *n, *listen, *user, password, a.stderr, faults)

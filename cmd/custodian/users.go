@@ -197,7 +197,7 @@ func (a *app) readSecret(path string) (string, error) {
 	}
 	p, err := readPassword(path)
 	if err != nil {
-		return "", custodian.Errorf(custodian.EINVALID, "--password-file: %v", "--password-file: %v", err)
+		return "", custodian.Errorf(custodian.EINVALID, "--password-file: %w", "--password-file: %w", err)
 	}
 	return p, nil
 }
@@ -499,7 +499,7 @@ func cmdTOTPCode(a *app, ctx context.Context, args []string) error {
 	}
 	code, err := auth.TOTPCode(strings.ReplaceAll(strings.ToUpper(pos[0]), " ", ""), a.now())
 	if err != nil {
-		return custodian.Errorf(custodian.EINVALID, "OTP 비밀이 올바르지 않습니다: %v", "the OTP secret is not valid: %v", err)
+		return custodian.Errorf(custodian.EINVALID, "OTP 비밀이 올바르지 않습니다: %w", "the OTP secret is not valid: %w", err)
 	}
 	fmt.Fprintln(a.stdout, code)
 	return nil
