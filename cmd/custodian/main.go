@@ -382,7 +382,8 @@ func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 }
 
 // quickCheckLimit is the largest database every command checks at open (about 0.2 s of
-// quick_check); serve checks any size before it starts (checkDB).
+// quick_check); serve checks one of up to serveCheckLimit before it starts (checkDB), a
+// larger one beside recording.
 const quickCheckLimit = 16 << 20
 
 // warnDamaged checks a database of at most quickCheckLimit bytes and warns on stderr when it

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -66,8 +68,22 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 		return err
 	}
 	defer lock.Release()
-	if err := a.checkDB(ctx); err != nil {
-		return err // a damaged database: refuse to start (docs/OPERATIONS.md)
+	// A damaged database: refuse to start (docs/OPERATIONS.md). A large one is checked
+	// beside recording instead, so that a restart leaves no gap in the footage while
+	// quick_check reads gigabytes (about 5 s a 400 MB database here).
+	if st, err := os.Stat(dd.DBPath()); err == nil && st.Size() > serveCheckLimit {
+		go func() {
+			db, err := sqlite.Open(ctx, dd.DBPath())
+			if err == nil {
+				err = db.Check(ctx)
+				db.Close()
+			}
+			if err != nil && ctx.Err() == nil {
+				slog.Error("the database is damaged; stop the server and restore it from a backup (docs/OPERATIONS.md, \"Damaged database\")", "err", a.errText(err))
+			}
+		}()
+	} else if err := a.checkDB(ctx); err != nil {
+		return err
 	}
 	f, err := a.openFootage(ctx)
 	if err != nil {
@@ -82,6 +98,11 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	defer closeOps()
 	go a.retentionCycle(ctx, f, every)
 	go a.presenceCycle(ctx, f, presenceEvery)
+	if addr := a.getenv("CUSTODIAN_PPROF"); addr != "" {
+		if err := servePprof(ctx, addr, ops); err != nil {
+			return err
+		}
+	}
 	s := web.New(f.db, f.db)
 	s.Now = a.now
 	s.Logger = ops
@@ -154,6 +175,9 @@ func (a *app) retentionCycle(ctx context.Context, f *footage, every time.Duratio
 		}
 	}
 }
+
+// serveCheckLimit is the largest database serve checks before it starts recording.
+const serveCheckLimit = 128 << 20
 
 // presenceEvery is how often the server checks that every segment's file is still there.
 const presenceEvery = 10 * time.Minute
@@ -421,6 +445,33 @@ func (a *app) serveMetrics(ctx context.Context, addr string, h http.Handler, log
 	if err := srv.ListenAndServe(); err != nil && ctx.Err() == nil {
 		log.Error("metrics listener", "addr", addr, "err", err)
 	}
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on a loopback address, for finding where
+// the server spends or waits its time (docs/BENCHMARKS.md). It is set by the environment
+// variable CUSTODIAN_PPROF (e.g. 127.0.0.1:6060), not a flag: a tool for developers. It
+// also turns on the block and mutex profiles, which cost a little on every wait.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return custodian.Errorf(custodian.EINVALID, "CUSTODIAN_PPROF는 루프백 주소여야 합니다, 예: 127.0.0.1:6060 (%q)",
+			"CUSTODIAN_PPROF must be a loopback address, e.g. 127.0.0.1:6060 (%q)", custodian.Clip(addr, 80))
+	}
+	runtime.SetBlockProfileRate(int(100 * time.Microsecond)) // waits of 100 µs and more, sampled
+	runtime.SetMutexProfileFraction(10)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && ctx.Err() == nil {
+			log.Error("pprof listener", "addr", addr, "err", err)
+		}
+	}()
+	return nil
 }
 
 // DemoPassword is the demo accounts' password (a demo only: never use it elsewhere).
