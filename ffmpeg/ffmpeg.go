@@ -362,11 +362,12 @@ func (l *limitBuffer) Write(b []byte) (int, error) {
 }
 
 // LiveProtocols are the protocols a live source (a camera that only ffmpeg can read) may
-// use: its -protocol_whitelist.
-const LiveProtocols = "file,http,https,tcp,tls,udp,rtp,rtsp,rtsps,crypto,httpproxy"
+// use: its -protocol_whitelist. Network protocols only: not file, so that nothing a camera
+// or a playlist names can make ffmpeg read a local file.
+const LiveProtocols = "http,https,tcp,tls,udp,rtp,rtsp,rtsps,crypto,httpproxy"
 
-// Live runs ffmpeg on a live source (an MJPEG or RTSP-over-HTTP camera, a stream, a file
-// played in real time with realtime set) and returns its first video stream, copied
+// Live runs ffmpeg on a live source (an MJPEG or RTSP-over-HTTP camera, a stream; read
+// in real time with realtime set) and returns its first video stream, copied
 // without sound into a fragmented MP4 with a fragment at every keyframe, read from a pipe.
 // rtspTransport ("tcp" or "udp") applies to rtsp:// inputs. timeout bounds every network
 // read. With transcode, the video is encoded to H.264 (libx264, a keyframe every 2 s) for
