@@ -37,17 +37,38 @@ func (v *Vault) SetCameraSecret(ctx context.Context, camera, user, origin, passw
 	return v.cat.SetCameraSecret(ctx, &custodian.CameraSecret{Camera: camera, User: user, Host: origin, MasterKeyID: id, Updated: time.Now(), Sealed: sealed})
 }
 
+// ActionSecretBind is the access-log action for a legacy camera password bound to a host.
+const ActionSecretBind = "camera.secret.bind"
+
 // CameraSecretFor returns a camera's user and password for sending to origin (the
 // custodian.SourceOrigin of its current source URL). ENOTFOUND when none is stored;
 // EUNAUTHORIZED, with what to do, when the password was stored for another origin (the
-// camera's source was moved to another host since) or before passwords were bound to one:
-// a stored password is sent only to the host it was given for.
+// camera's source was moved to another host since): a stored password is sent only to the
+// host it was given for. A password stored before passwords were bound to a host (before
+// migration 9) is bound at its first use to origin, logged.
 func (v *Vault) CameraSecretFor(ctx context.Context, camera, origin string) (user, password string, err error) {
 	c, err := v.cat.CameraSecret(ctx, camera)
 	if err != nil {
 		return "", "", err
 	}
 	switch {
+	case c.Host == "" && origin != "" && origin == custodian.SourceOrigin(origin):
+		// Stored before passwords were bound to a host (an upgrade): bind it, once, to the
+		// host the camera's source names now — the one it was set for, unless the source was
+		// moved since — so that recording goes on after the upgrade; said in the log.
+		password, err = v.OpenSecret(ctx, c)
+		if err != nil {
+			return "", "", err
+		}
+		if err := v.SetCameraSecret(ctx, camera, c.User, origin, password); err != nil {
+			return "", "", err
+		}
+		v.log.Warn("vault: a camera password stored before passwords were bound to a host is now bound to its source's host; store it again if that is not the camera's", "camera", camera, "host", origin)
+		if err := v.record(ctx, Event{Action: ActionSecretBind, Camera: camera, Object: origin,
+			Detail: "camera password stored before host binding bound to the source's current host"}); err != nil {
+			return "", "", err
+		}
+		return c.User, password, nil
 	case c.Host == "":
 		return "", "", custodian.Errorf(custodian.EUNAUTHORIZED,
 			"카메라 %[1]s의 저장된 비밀번호는 호스트가 정해지기 전에 저장되어 보내지 않습니다: 다시 저장하십시오 ('custodian cameras set-source %[1]s URL --user U --password-file F')",

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"custodian"
+	"custodian/vault"
 )
 
 func TestCameraSecrets(t *testing.T) {
@@ -90,12 +91,30 @@ func TestCameraSecretBoundToHost(t *testing.T) {
 	if _, got, err := e.v.CameraSecretFor(e.ctx, "cam-1", "rtsp://203.0.113.7:554"); err == nil || got != "" {
 		t.Errorf("a row with its host changed opened: %q %v", got, err)
 	}
-	// A password stored before passwords were bound to a host (migration 0009) is not
-	// sent anywhere until stored again.
+	// A password stored before passwords were bound to a host (migration 0009) is bound,
+	// at its first use after the upgrade, to the host the source names then (logged), and
+	// from then on sent only there.
 	c.Host = ""
+	c.Sealed, c.MasterKeyID = vault.SealLegacySecret(e.v, "cam-1", "admin", password)
 	e.db.SetCameraSecret(e.ctx, c)
-	if _, got, err := e.v.CameraSecretFor(e.ctx, "cam-1", origin); custodian.ErrorCode(err) != custodian.EUNAUTHORIZED || got != "" || !strings.Contains(err.Error(), "set-source") {
-		t.Errorf("unbound: %q %v", got, err)
+	if _, got, err := e.v.CameraSecretFor(e.ctx, "cam-1", ""); custodian.ErrorCode(err) != custodian.EUNAUTHORIZED || got != "" || !strings.Contains(err.Error(), "set-source") {
+		t.Errorf("unbound, no origin: %q %v", got, err)
+	}
+	if _, got, err := e.v.CameraSecretFor(e.ctx, "cam-1", origin); err != nil || got != password {
+		t.Errorf("unbound at the upgrade: %q %v", got, err)
+	}
+	if c, _ := e.db.CameraSecret(e.ctx, "cam-1"); c.Host != origin {
+		t.Errorf("the legacy password was not bound to %s: %q", origin, c.Host)
+	}
+	bound := false
+	for _, ev := range e.rec.events {
+		bound = bound || (ev.Action == vault.ActionSecretBind && ev.Camera == "cam-1" && ev.Object == origin)
+	}
+	if !bound {
+		t.Error("the binding was not recorded in the access log")
+	}
+	if _, got, err := e.v.CameraSecretFor(e.ctx, "cam-1", "rtsp://203.0.113.7:554"); custodian.ErrorCode(err) != custodian.EUNAUTHORIZED || got != "" {
+		t.Errorf("once bound, sent elsewhere: %q %v", got, err)
 	}
 	// An origin must be given.
 	for _, bad := range []string{"", "rtsp://10.0.0.1/stream", "10.0.0.1"} {
