@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"custodian"
@@ -229,10 +230,13 @@ func Fragmented(ctx context.Context, path string) (io.ReadCloser, error) {
 
 // pipe is the standard output of a running ffmpeg.
 type pipe struct {
-	ctx    context.Context
 	cmd    *exec.Cmd
 	out    io.ReadCloser
 	stderr *tailBuffer
+	// cancelled is the cause of the context that ended ffmpeg (set by cmd.Cancel when the
+	// context passed to start ends before ffmpeg does): ffmpeg's death is then not its
+	// failure.
+	cancelled atomic.Pointer[error]
 
 	once sync.Once
 	eof  bool
@@ -248,7 +252,12 @@ func start(ctx context.Context, name string, args ...string) (*pipe, error) {
 func startWith(ctx context.Context, files []*os.File, secrets []string, name string, args ...string) (*pipe, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.ExtraFiles = files
-	p := &pipe{ctx: ctx, cmd: cmd, stderr: &tailBuffer{max: 4096, secrets: secrets}}
+	p := &pipe{cmd: cmd, stderr: &tailBuffer{max: 4096, secrets: secrets}}
+	cmd.Cancel = func() error {
+		err := ctx.Err()
+		p.cancelled.Store(&err)
+		return cmd.Process.Kill()
+	}
 	cmd.Stderr = p.stderr
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.StdoutPipe()
@@ -288,10 +297,11 @@ func (p *pipe) result() error {
 func (p *pipe) wait() error {
 	p.once.Do(func() {
 		err := p.cmd.Wait()
+		cancelled := p.cancelled.Load()
 		switch {
 		case err == nil:
-		case p.ctx.Err() != nil:
-			p.err = p.ctx.Err()
+		case cancelled != nil:
+			p.err = *cancelled
 		default:
 			p.err = custodian.Errorf(custodian.EINVALID, "ffmpeg가 실패했습니다: %s",
 				"ffmpeg failed: %s", p.stderr.text(err))

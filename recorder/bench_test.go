@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/cutter"
 )
 
 // discardStore keeps nothing.
@@ -26,17 +27,17 @@ func (discardSeg) Abort(ctx context.Context) error { return nil }
 // through the segmenter into a store that discards: the recorder's per-frame cost beside
 // the network and the vault.
 func BenchmarkSegmenter(b *testing.B) {
-	tl := newTimeline(90000)
-	s := newSegmenter(discardStore{}, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, newCounters("cam", "g", "", "rtsp", time.Now))
+	tl := cutter.NewTimeline(90000)
+	s := newSegmenter(discardStore{}, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, newCounters("cam", "g", "", "rtsp", time.Now), false)
 	init := testInit(b)
 	nalu := make([]byte, 25000)
 	t0 := time.Now()
-	tl.anchor(0, t0)
+	tl.Anchor(0, t0)
 	b.SetBytes(int64(len(nalu)))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		f := frame{nalus: [][]byte{nalu}, pts: int64(i) * 9000, key: i%20 == 0, arrival: t0}
-		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/cutter"
 	"custodian/ffmpeg"
 	"custodian/fmp4"
 	"custodian/live"
@@ -23,8 +24,10 @@ import (
 // keyframes at the target duration and encrypted into the vault as they arrive. Nothing
 // is written to disk in the clear.
 //
-// Footage time: the wall time at which ffmpeg's first fragment arrived, minus that
-// fragment's duration, anchors the stream's decode times (docs/design/time.md).
+// Where segments are cut, and their wall time, is the one cutter's (cutter.NewLive, the
+// rules and the timeline of the RTSP path): the arrival of a run's first keyframe
+// fragment, less its duration, anchors the stream's decode times; a jump in them ends the
+// segment and anchors a new run on the next keyframe (docs/design/time.md).
 func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error) {
 	input := w.cfg.src.URL
 	if err := checkFFmpegSource(ctx, input); err != nil {
@@ -93,33 +96,23 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 	w.c.add(&w.c.conns, 1)
 	w.c.setFormat(in.Codec, int(in.Width), int(in.Height), false)
 	log.Info("camera connected", "via", "ffmpeg", "codec", in.Codec)
-	var (
-		sw      SegmentWriter
-		anchor  time.Time
-		base0   uint64
-		segFrom uint64
-		end     uint64
-		first   = true
-		lastEnd time.Time
-	)
-	at := func(ticks uint64) time.Time {
-		return anchor.Add(time.Duration(float64(ticks-base0) / float64(in.Timescale) * float64(time.Second)))
+	if in.Timescale == 0 {
+		return custodian.Errorf(custodian.EINVALID, "ffmpeg가 보낸 트랙의 timescale이 0입니다", "ffmpeg's track has a timescale of 0")
 	}
-	commit := func() error {
-		s, err := sw.Commit(context.WithoutCancel(ctx), at(end))
-		sw = nil
-		if err != nil {
-			return err
-		}
-		lastEnd = s.End
-		w.c.segment(s)
-		return nil
-	}
+	// The one cutter (package cutter): the rules and the timeline the RTSP path uses.
+	c := cutter.New(cutter.Config{
+		Create: func(ctx context.Context, start time.Time) (cutter.Writer, error) {
+			return w.r.opt.Store.Create(ctx, w.cfg.camera, start, w.cfg.class, w.cfg.ret)
+		},
+		Timeline: cutter.NewTimeline(in.Timescale), Target: w.r.opt.Target, Jitter: !w.r.opt.NoJitter,
+		Committed: w.c.segment, Note: w.c.note,
+	})
+	frags := cutter.NewLive(c, in)
+	waiting := 0
 	defer func() {
-		if sw != nil {
-			if cerr := commit(); cerr != nil && err == nil {
-				err = cerr
-			}
+		w.c.add(&w.c.waiting, uint64(frags.Waiting-waiting))
+		if cerr := frags.Close(ctx); cerr != nil && err == nil {
+			err = cerr
 		}
 	}()
 	for {
@@ -137,45 +130,26 @@ func (w *worker) recordFFmpeg(ctx context.Context, log *slog.Logger) (err error)
 			return err
 		}
 		arrival := time.Now()
-		if first {
-			first = false
-			base0 = f.BaseDecodeTime
-			anchor = arrival.Add(-time.Duration(float64(f.Duration) / float64(in.Timescale) * float64(time.Second)))
-		}
-		if !f.Relocatable() || f.BaseDecodeTime < end {
-			return custodian.Errorf(custodian.EINVALID, "ffmpeg의 조각 순서가 잘못되었습니다", "ffmpeg's fragments are out of order")
-		}
-		if sw != nil && f.Keyframe && time.Duration(float64(f.BaseDecodeTime-segFrom)/float64(in.Timescale)*float64(time.Second)) >= w.r.opt.Target {
-			if err := commit(); err != nil {
-				return err
-			}
-		}
-		if sw == nil {
-			if !f.Keyframe {
-				w.c.add(&w.c.waiting, uint64(f.Samples))
-				continue
-			}
-			start := at(f.BaseDecodeTime)
-			if !lastEnd.IsZero() && start.Before(lastEnd) {
-				start = lastEnd
-			}
-			if sw, err = w.r.opt.Store.Create(ctx, w.cfg.camera, start, w.cfg.class, w.cfg.ret); err != nil {
-				return err
-			}
-			segFrom = f.BaseDecodeTime
-			if _, err := sw.Write(in.Raw); err != nil {
-				sw.Abort(ctx)
-				sw = nil
-				return err
-			}
-			w.c.setState(StateRecording, nil)
-		}
-		if _, err := sw.Write(f.Raw); err != nil {
-			sw.Abort(ctx)
-			sw = nil
+		o, err := frags.Add(ctx, f, arrival)
+		if err != nil {
 			return err
 		}
-		end = f.End()
+		w.c.add(&w.c.waiting, uint64(frags.Waiting-waiting))
+		waiting = frags.Waiting
+		if o.Jump != "" {
+			w.c.add(&w.c.jumps, 1)
+			w.c.add(&w.c.gaps, 1)
+			w.c.note("jump", "타임스탬프 불연속 / timestamp discontinuity: "+o.Jump)
+			if feed != nil {
+				feed.Discontinuity()
+			}
+		}
+		if !o.Stored() {
+			continue
+		}
+		if o.Action != cutter.Keep {
+			w.c.setState(StateRecording, nil)
+		}
 		if feed != nil {
 			feed.Fragment(in, f)
 		}

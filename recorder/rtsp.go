@@ -11,6 +11,7 @@ import (
 
 	"custodian"
 	"custodian/codec"
+	"custodian/cutter"
 	"custodian/live"
 	"custodian/rtsp"
 )
@@ -95,9 +96,8 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 	w.c.add(&w.c.conns, 1)
 	log.Info("camera connected", "codec", video.Codec)
 
-	s := &rtpSession{w: w, p: p, pt: video.PayloadType, dep: p.newDepacketizer(), tl: newTimeline(video.ClockRate), timeout: timeout}
-	s.seg = newSegmenter(w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c)
-	s.seg.jitter = !w.r.opt.NoJitter
+	s := &rtpSession{w: w, p: p, pt: video.PayloadType, dep: p.newDepacketizer(), tl: cutter.NewTimeline(video.ClockRate), timeout: timeout}
+	s.seg = newSegmenter(w.r.opt.Store, w.cfg.camera, w.cfg.class, w.cfg.ret, w.r.opt.Target, s.tl, w.c, !w.r.opt.NoJitter)
 	if hub := w.r.opt.Live; hub != nil {
 		// The live view is a tee of the frames kept for the segments.
 		s.feed = hub.Open(w.cfg.camera)
@@ -147,7 +147,7 @@ type rtpSession struct {
 	p          params
 	pt         uint8 // the video's RTP payload type
 	dep        codec.Depacketizer
-	tl         *timeline
+	tl         *cutter.Timeline
 	seg        *segmenter
 	timeout    time.Duration
 	pkt        rtp.Packet
@@ -204,13 +204,13 @@ func (s *rtpSession) packet(ctx context.Context, data []byte) error {
 }
 
 func (s *rtpSession) frame(ctx context.Context, au codec.AccessUnit, arrival time.Time) error {
-	prev := s.tl.ext
-	ext := s.tl.extend(au.RTPTime)
+	prev := s.tl.Last()
+	ext := s.tl.Extend(au.RTPTime)
 	if reason := s.gate(au.NALUs, au.Key); reason != nil {
 		return s.undecodable(ctx, reason, 1)
 	}
 	s.p.observe(au.NALUs)
-	if reason := s.tl.jumpReason(prev, ext, arrival); reason != "" {
+	if reason := s.tl.JumpReason(prev, ext, arrival); reason != "" {
 		s.w.c.add(&s.w.c.jumps, 1)
 		s.w.c.add(&s.w.c.gaps, 1)
 		s.w.c.note("jump", "타임스탬프 불연속 / timestamp discontinuity: "+reason)
@@ -220,16 +220,16 @@ func (s *rtpSession) frame(ctx context.Context, au codec.AccessUnit, arrival tim
 		if s.feed != nil {
 			s.feed.Discontinuity()
 		}
-		s.tl.anchored = false
+		s.tl.Unanchor()
 	}
-	if !s.tl.anchored {
+	if !s.tl.Anchored() {
 		if !au.Key {
 			s.w.c.add(&s.w.c.waiting, 1)
 			return nil
 		}
-		s.tl.anchor(ext, arrival)
+		s.tl.Anchor(ext, arrival)
 	}
-	s.tl.observe(ext, arrival)
+	s.tl.Observe(ext, arrival)
 	init, track, err := s.p.init()
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (s *rtpSession) frame(ctx context.Context, au codec.AccessUnit, arrival tim
 	for _, n := range au.NALUs {
 		size += len(n)
 	}
-	kept, err := s.seg.add(ctx, frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init, track)
+	kept, err := s.seg.add(ctx, frame{nalus: au.NALUs, pts: ext, key: au.Key, arrival: arrival}, init)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/cutter"
 	"custodian/fmp4"
 )
 
@@ -69,11 +70,11 @@ func feed(t *testing.T, s *segmenter, init []byte, t0 time.Time, n, gop int, bfr
 			}
 		}
 		arrival := t0.Add(time.Duration(i) * 100 * time.Millisecond)
-		if !s.tl.anchored {
-			s.tl.anchor(pts, arrival)
+		if !s.tl.Anchored() {
+			s.tl.Anchor(pts, arrival)
 		}
 		f := frame{nalus: [][]byte{{0x65, byte(i)}}, pts: pts, key: i%gop == 0, arrival: arrival}
-		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init); err != nil {
 			t.Fatalf("frame %d: %v", i, err)
 		}
 	}
@@ -83,8 +84,8 @@ func TestSegmenterCutsOnKeyframesAtTarget(t *testing.T) {
 	for _, bframes := range []bool{false, true} {
 		st := &memStore{}
 		c := newCounters("cam", "g", "", "rtsp", time.Now)
-		tl := newTimeline(90000)
-		s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 5*time.Second, tl, c)
+		tl := cutter.NewTimeline(90000)
+		s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 5*time.Second, tl, c, false)
 		t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, custodian.KST)
 		init := testInit(t)
 		// 25 s at 10 fps, a keyframe every 2 s: segments cut at 6 s, 12 s, 18 s, 24 s.
@@ -139,13 +140,13 @@ func TestSegmenterCutsOnKeyframesAtTarget(t *testing.T) {
 func TestSegmenterDropsFramesBeforeKeyframe(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
-	tl := newTimeline(90000)
-	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	tl := cutter.NewTimeline(90000)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c, false)
 	init := testInit(t)
 	t0 := time.Now()
-	tl.anchor(0, t0)
+	tl.Anchor(0, t0)
 	for i := 0; i < 5; i++ {
-		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, arrival: t0}, init); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,20 +158,20 @@ func TestSegmenterDropsFramesBeforeKeyframe(t *testing.T) {
 func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
-	tl := newTimeline(90000)
-	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	tl := cutter.NewTimeline(90000)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c, false)
 	init := testInit(t)
 	other := testTrack
 	other.Width = 1920
 	init2, _ := fmp4.MuxInit(other)
 	t0 := time.Now()
-	tl.anchor(0, t0)
+	tl.Anchor(0, t0)
 	for i := 0; i < 40; i++ {
-		in, tr := init, testTrack
+		in := init
 		if i >= 20 {
-			in, tr = init2, other
+			in = init2
 		}
-		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in, tr); err != nil {
+		if _, err := s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -189,14 +190,14 @@ func TestSegmenterNewInitStartsNewSegment(t *testing.T) {
 func TestSegmenterStoreFailure(t *testing.T) {
 	st := &memStore{failAt: 2}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
-	tl := newTimeline(90000)
-	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 2*time.Second, tl, c)
+	tl := cutter.NewTimeline(90000)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, 2*time.Second, tl, c, false)
 	init := testInit(t)
 	t0 := time.Now()
-	tl.anchor(0, t0)
+	tl.Anchor(0, t0)
 	var err error
 	for i := 0; i < 60 && err == nil; i++ {
-		_, err = s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init, testTrack)
+		_, err = s.add(context.Background(), frame{nalus: [][]byte{{1}}, pts: int64(i) * 9000, key: i%10 == 0, arrival: t0}, init)
 	}
 	if err == nil || err.Error() != "disk full" {
 		t.Fatalf("err = %v, want the store's", err)
@@ -206,56 +207,22 @@ func TestSegmenterStoreFailure(t *testing.T) {
 	}
 }
 
-func TestTimelineWrapAndJumps(t *testing.T) {
-	tl := newTimeline(90000)
-	start := uint32(0xffffffff - 9000*5)
-	var prev int64
-	for i := 0; i < 20; i++ {
-		ext := tl.extend(start + uint32(i*9000))
-		if i > 0 && ext-prev != 9000 {
-			t.Fatalf("step %d: %d after the wrap, want 9000", i, ext-prev)
-		}
-		prev = ext
-	}
-	t0 := time.Now()
-	tl.anchor(prev, t0)
-	if r := tl.jumpReason(prev, prev+9000, t0.Add(100*time.Millisecond)); r != "" {
-		t.Errorf("a normal frame is a jump: %s", r)
-	}
-	if r := tl.jumpReason(prev, prev-9000*3, t0); r != "" {
-		t.Errorf("a B-frame step back is a jump: %s", r)
-	}
-	if r := tl.jumpReason(prev, prev+90000*20, t0.Add(20*time.Second)); r == "" {
-		t.Error("a 20 s step is not a jump")
-	}
-	if r := tl.jumpReason(prev, prev-90000*5, t0); r == "" {
-		t.Error("a 5 s step back is not a jump")
-	}
-	if r := tl.jumpReason(prev, prev+90000*5, t0.Add(time.Second)); r == "" {
-		t.Error("timestamps 4 s ahead of arrival are not a jump")
-	}
-	// A stall: arrivals late, media on time: not a jump.
-	if r := tl.jumpReason(prev, prev+9000, t0.Add(5*time.Second)); r != "" {
-		t.Errorf("a late frame is a jump: %s", r)
-	}
-}
-
 // TestSegmenterOpenGOPAtStart: a stream that starts on a CRA whose leading pictures follow
 // it in decode order loses those pictures only, not the group of pictures.
 func TestSegmenterOpenGOPAtStart(t *testing.T) {
 	st := &memStore{}
 	c := newCounters("cam", "g", "", "rtsp", time.Now)
-	tl := newTimeline(90000)
-	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c)
+	tl := cutter.NewTimeline(90000)
+	s := newSegmenter(st, "cam", "c", custodian.Retention{Days: 30}, time.Minute, tl, c, false)
 	init := testInit(t)
 	t0 := time.Now()
 	// Decode order: CRA at 4, leading pictures 1 2 3, then trailing 5 … 13, and a second
 	// open GOP: CRA at 18, leading 14 … 17, trailing 19 … 21.
 	order := []int64{4, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 14, 15, 16, 17, 19, 20, 21}
-	tl.anchor(4*9000, t0)
+	tl.Anchor(4*9000, t0)
 	for _, p := range order {
 		f := frame{nalus: [][]byte{{1}}, pts: p * 9000, key: p == 4 || p == 18, arrival: t0}
-		if _, err := s.add(context.Background(), f, init, testTrack); err != nil {
+		if _, err := s.add(context.Background(), f, init); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/cutter"
 	"custodian/fmp4"
 )
 
@@ -28,17 +29,20 @@ type ImportOptions struct {
 	Progress func(stored time.Duration)
 }
 
-// fragTime returns the duration of ticks at timescale.
+// fragTime returns the duration of ticks at timescale (Clip's placing of fragments).
 func fragTime(ticks uint64, timescale uint32) time.Duration {
 	return time.Duration(float64(ticks) / float64(timescale) * float64(time.Second))
 }
 
 // ImportStream stores a fragmented MP4 stream (one video track, a fragment starting at every
 // keyframe, as package ffmpeg produces) as footage of a camera: cut into segments of about
-// opt.Target on keyframe fragments, each a standalone fragmented MP4 (the stream's init and
-// its fragments), encrypted as it is written. The caller is expected to have checked the
-// whole stream first (CheckStream), so that bad input changes nothing; a failure while
-// writing (a full disk) leaves the segments committed so far and says so.
+// opt.Target on keyframe fragments by the one cutter (package cutter, the rules the recorder
+// uses), each a standalone fragmented MP4 (the stream's init and its fragments), encrypted
+// as it is written. A gap of more than cutter.MaxForward in the stream's decode times ends a
+// segment, so that it is a gap on the timeline. The caller is expected to have checked the
+// whole stream first (CheckStream, the same rules storing nothing), so that bad input
+// changes nothing; a failure while writing (a full disk) leaves the segments committed so
+// far and says so.
 func (v *Vault) ImportStream(ctx context.Context, r io.Reader, opt ImportOptions) ([]custodian.Segment, error) {
 	target := opt.Target
 	if target <= 0 {
@@ -47,39 +51,48 @@ func (v *Vault) ImportStream(ctx context.Context, r io.Reader, opt ImportOptions
 	if target > custodian.MaxSegmentDuration/2 {
 		return nil, custodian.Errorf(custodian.EINVALID, "세그먼트 길이 %v가 너무 깁니다", "segment length %v is too long", target)
 	}
+	var out []custodian.Segment
+	create := func(ctx context.Context, start time.Time) (cutter.Writer, error) {
+		w, err := v.Create(ctx, opt.Camera, start, opt.Class, opt.Retention)
+		if err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
+	committed := func(s *custodian.Segment) {
+		out = append(out, *s)
+		if opt.Progress != nil {
+			opt.Progress(s.End.Sub(opt.Start))
+		}
+	}
+	_, err := cutStream(ctx, r, opt.Start, target, create, committed)
+	if err != nil {
+		if len(out) > 0 {
+			return out, fmt.Errorf("%w (세그먼트 %d개는 이미 저장되었습니다; %d segments were stored before the failure)", err, len(out), len(out))
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// cutStream reads a fragmented MP4 stream and cuts it into segments made by create: the
+// one loop of ImportStream and CheckStream.
+func cutStream(ctx context.Context, r io.Reader, from time.Time, target time.Duration,
+	create func(context.Context, time.Time) (cutter.Writer, error), committed func(*custodian.Segment)) (*StreamInfo, error) {
 	rd, err := fmp4.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
 	init := rd.Init()
-	var (
-		out     []custodian.Segment
-		w       *SegmentWriter
-		first   = true
-		base0   uint64 // decode time of the stream's first fragment
-		segFrom uint64 // decode time where the current segment starts
-		end     uint64
-	)
-	at := func(ticks uint64) time.Time { return opt.Start.Add(fragTime(ticks-base0, init.Timescale)) }
-	commit := func() error {
-		s, err := w.Commit(ctx, at(end))
-		w = nil
-		if err != nil {
-			return err
-		}
-		out = append(out, *s)
-		if opt.Progress != nil {
-			opt.Progress(fragTime(end-base0, init.Timescale))
-		}
-		return nil
+	if init.Timescale == 0 {
+		return nil, custodian.Errorf(custodian.EINVALID, "트랙의 timescale이 0입니다", "the track's timescale is 0")
 	}
-	fail := func(err error) ([]custodian.Segment, error) {
-		if w != nil {
-			w.Abort(ctx)
-		}
-		if len(out) > 0 {
-			return out, fmt.Errorf("%w (세그먼트 %d개는 이미 저장되었습니다; %d segments were stored before the failure)", err, len(out), len(out))
-		}
+	c := cutter.New(cutter.Config{Create: create, Timeline: cutter.NewTimeline(init.Timescale), Target: target, Committed: committed})
+	frags := cutter.NewFile(c, init, from)
+	info := &StreamInfo{Codec: init.Codec, Width: int(init.Width), Height: int(init.Height), Bytes: int64(len(init.Raw))}
+	var base0 int64
+	fail := func(err error) (*StreamInfo, error) {
+		c.Abort(ctx)
 		return nil, err
 	}
 	for {
@@ -93,43 +106,27 @@ func (v *Vault) ImportStream(ctx context.Context, r io.Reader, opt ImportOptions
 		if err != nil {
 			return fail(err)
 		}
-		if first {
-			base0, first = f.BaseDecodeTime, false
+		if info.Fragments == 0 {
+			base0 = int64(f.BaseDecodeTime)
 		}
-		if !f.Relocatable() {
-			return fail(custodian.Errorf(custodian.EINVALID, "조각이 절대 데이터 위치(base_data_offset)를 써서 옮길 수 없습니다", "a fragment uses an absolute base_data_offset and cannot be moved into a segment"))
-		}
-		if f.BaseDecodeTime < base0 {
-			return fail(custodian.Errorf(custodian.EINVALID, "조각의 디코드 시각이 거꾸로 갑니다", "fragment decode times go backwards"))
-		}
-		if w != nil && f.Keyframe && fragTime(f.BaseDecodeTime-segFrom, init.Timescale) >= target {
-			if err := commit(); err != nil {
-				return fail(err)
-			}
-		}
-		if w == nil {
-			if w, err = v.Create(ctx, opt.Camera, at(f.BaseDecodeTime), opt.Class, opt.Retention); err != nil {
-				return fail(err)
-			}
-			segFrom = f.BaseDecodeTime
-			if _, err := w.Write(init.Raw); err != nil {
-				return fail(err)
-			}
-		}
-		if _, err := w.Write(f.Raw); err != nil {
+		o, err := frags.Add(ctx, f, time.Time{})
+		if err != nil {
 			return fail(err)
 		}
-		end = f.End()
-	}
-	if w != nil {
-		if err := commit(); err != nil {
-			return fail(err)
+		if o.Jump != "" {
+			info.Gaps++
 		}
+		info.Fragments++
+		info.Bytes += int64(len(f.Raw))
 	}
-	if len(out) == 0 {
+	if info.Fragments == 0 {
 		return nil, custodian.Errorf(custodian.EINVALID, "영상 조각이 하나도 없습니다", "the stream has no fragments")
 	}
-	return out, nil
+	if err := frags.Close(ctx); err != nil {
+		return fail(err)
+	}
+	info.Duration = c.Timeline().Dur(frags.End() - base0)
+	return info, nil
 }
 
 // StreamInfo describes a checked stream.
@@ -137,51 +134,37 @@ type StreamInfo struct {
 	Codec     string        `json:"codec"`
 	Width     int           `json:"width"`
 	Height    int           `json:"height"`
-	Duration  time.Duration `json:"duration"`
+	Duration  time.Duration `json:"duration"` // from the first fragment's start to the last one's end, gaps included
 	Fragments int           `json:"fragments"`
 	Bytes     int64         `json:"bytes"`
+	Segments  int           `json:"segments"` // at DefaultSegmentDuration
+	Gaps      int           `json:"gaps"`     // gaps of more than cutter.MaxForward in its decode times
 }
 
 // CheckStream reads a whole fragmented MP4 stream without storing anything and reports what
-// ImportStream would store, or the first problem.
+// ImportStream would store (with segments of DefaultSegmentDuration), or the first problem:
+// it runs the same cutter over segments that are counted and dropped.
 func CheckStream(r io.Reader) (*StreamInfo, error) {
-	rd, err := fmp4.NewReader(r)
+	segs := 0
+	create := func(ctx context.Context, start time.Time) (cutter.Writer, error) {
+		return &countWriter{start: start}, nil
+	}
+	info, err := cutStream(context.Background(), r, time.Unix(0, 0), DefaultSegmentDuration, create, func(*custodian.Segment) { segs++ })
 	if err != nil {
 		return nil, err
 	}
-	init := rd.Init()
-	info := &StreamInfo{Codec: init.Codec, Width: int(init.Width), Height: int(init.Height), Bytes: int64(len(init.Raw))}
-	var base0, end uint64
-	for {
-		f, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if info.Fragments == 0 {
-			base0 = f.BaseDecodeTime
-			if !f.Keyframe {
-				return nil, custodian.Errorf(custodian.EINVALID, "영상이 키프레임으로 시작하지 않습니다", "the video does not start with a keyframe")
-			}
-		}
-		if f.BaseDecodeTime < end {
-			return nil, custodian.Errorf(custodian.EINVALID, "조각 %d의 디코드 시각이 앞 조각과 겹칩니다", "fragment %d overlaps the one before it", info.Fragments)
-		}
-		if !f.Relocatable() {
-			return nil, custodian.Errorf(custodian.EINVALID, "조각 %d이(가) 절대 데이터 위치(base_data_offset)를 써서 옮길 수 없습니다", "fragment %d uses an absolute base_data_offset and cannot be moved into a segment", info.Fragments)
-		}
-		info.Fragments++
-		info.Bytes += int64(len(f.Raw))
-		end = f.End()
-	}
-	if info.Fragments == 0 {
-		return nil, custodian.Errorf(custodian.EINVALID, "영상 조각이 하나도 없습니다", "the stream has no fragments")
-	}
-	info.Duration = fragTime(end-base0, init.Timescale)
+	info.Segments = segs
 	return info, nil
 }
+
+// countWriter is a segment that is not stored (CheckStream).
+type countWriter struct{ start time.Time }
+
+func (w *countWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *countWriter) Commit(ctx context.Context, end time.Time) (*custodian.Segment, error) {
+	return &custodian.Segment{Start: w.start, End: end}, nil
+}
+func (w *countWriter) Abort(ctx context.Context) error { return nil }
 
 // ClipInfo describes a written clip.
 type ClipInfo struct {
