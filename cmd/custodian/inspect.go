@@ -54,7 +54,9 @@ func cmdInspect(a *app, ctx context.Context, args []string) error {
 	}
 	states := map[string]string{}
 	d, _ := datadir.Open(a.dataPath)
-	if rep, err := recorder.ReadStatus(d.File(StatusFile)); err == nil && now.Sub(rep.Updated) < time.Minute {
+	// A stale report (the recorder's own rule, the one 'cameras status' warns by) says
+	// nothing about now: its cameras count as not recorded.
+	if rep, err := recorder.ReadStatus(d.File(StatusFile)); err == nil && !rep.Stale(now) {
 		for _, s := range rep.Cameras {
 			states[s.Camera] = s.State
 		}
