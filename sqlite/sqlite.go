@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -29,7 +28,7 @@ var migrationFS embed.FS
 
 // DB is an open Custodian database.
 type DB struct {
-	db   *sql.DB
+	db   *pools // the writer connection and the readers (pool.go)
 	path string
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
@@ -43,15 +42,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := private(path, true); err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "secure_delete(1)")   // deleted rows (destroyed keys) are overwritten
-	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache per connection
-	q.Set("_txlock", "immediate")
-	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	sdb, err := openPools(path)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +164,9 @@ func damaged(path, what string) error {
 // Close closes the database.
 func (db *DB) Close() error { return db.db.Close() }
 
-// SQL returns the underlying handle, for adapters in this package's tests and tools.
-func (db *DB) SQL() *sql.DB { return db.db }
+// SQL returns the underlying handle of the writer connection, for adapters in this
+// package's tests and tools.
+func (db *DB) SQL() *sql.DB { return db.db.w }
 
 type migration struct {
 	version int

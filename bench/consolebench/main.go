@@ -61,6 +61,7 @@ func main() {
 	warmup := flag.Duration("warmup", 40*time.Second, "time for the cameras to connect and the first segments to commit")
 	segment := flag.Duration("segment", 15*time.Second, "segment length")
 	think := flag.Duration("think", time.Second, "a user's mean pause between actions")
+	profDir := flag.String("pprof", "", "write the server's block, mutex and CPU profiles and an execution trace of each phase to this directory (serve with CUSTODIAN_PPROF)")
 	flag.Parse()
 	if *cams < 1 || *users < 1 || *share < 0 || *share > 1 || *liveN < 0 {
 		proc.Fail("bad flags")
@@ -117,6 +118,14 @@ func main() {
 	web := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
 	mon := fmt.Sprintf("127.0.0.1:%d", proc.FreePort())
 	cmd := exec.Command(*bin, "--data", data, "serve", "--listen", web, "--metrics-listen", mon, "--segment", segment.String())
+	var prof *profiler
+	if *profDir != "" {
+		prof = &profiler{dir: *profDir, base: fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", proc.FreePort())}
+		if err := os.MkdirAll(prof.dir, 0o755); err != nil {
+			proc.Fail("%v", err)
+		}
+		cmd.Env = append(os.Environ(), "CUSTODIAN_PPROF="+strings.TrimSuffix(strings.TrimPrefix(prof.base, "http://"), "/debug/pprof/"), "GODEBUG=gctrace=1")
+	}
 	cmd.Stdout = io.Discard
 	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
 	cmd.Stderr = logf
@@ -126,6 +135,11 @@ func main() {
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
+		if prof != nil { // the server's log, with the garbage collector's lines (gctrace)
+			if b, err := os.ReadFile(logf.Name()); err == nil {
+				os.WriteFile(filepath.Join(prof.dir, "serve.log"), b, 0o644)
+			}
+		}
 	}()
 	serveStart := time.Now()
 	time.Sleep(*warmup)
@@ -158,6 +172,7 @@ func main() {
 		m0, c0, s0 := proc.Scrape("http://"+mon+"/metrics"), proc.CPUSeconds(cmd.Process.Pid), sim.Counters()
 		sc0, me0 := proc.CPUSeconds(sim.Cmd.Process.Pid), proc.CPUSeconds(os.Getpid())
 		t0 := time.Now()
+		done := prof.phase(name, *duration)
 		for i, c := range cl {
 			wg.Add(1)
 			go func() {
@@ -175,6 +190,7 @@ func main() {
 		wg.Wait()
 		cancel()
 		el := time.Since(t0).Seconds()
+		done()
 		// The simulator prints its counters once a second: wait for the next line.
 		time.Sleep(1100 * time.Millisecond)
 		m1, c1, s1 := proc.Scrape("http://"+mon+"/metrics"), proc.CPUSeconds(cmd.Process.Pid), sim.Counters()
@@ -508,4 +524,57 @@ func (s *stats) print(phase string, users int, el float64, r recording) {
 	}
 	fmt.Printf("\nrecording: %.0f cameras up; frames sent %.0f, recorded %.0f; RTP packets lost %.0f, frames dropped %.0f, late (simulator) %d; commit lag max %.0f ms; serve CPU %.1f%% of one core, %.0f MiB private; camsim CPU %.1f%%, the users (this process) %.1f%%\n",
 		r.up, r.sent, r.recorded, r.lost, r.dropped, r.late, r.lagMax, r.cpu*100, r.mem, r.simCPU*100, r.clientCPU*100)
+}
+
+// profiler takes the server's profiles during each phase (-pprof): the block and mutex
+// profiles at its start and end (compare them with go tool pprof -diff_base), a CPU
+// profile of its middle 20 s and an execution trace of its middle half (go tool trace;
+// go tool trace -pprof=sync|syscall|sched|net turns it into profiles of where goroutines
+// waited).
+type profiler struct {
+	dir, base string
+}
+
+func (p *profiler) get(path, file string) {
+	res, err := http.Get(p.base + path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pprof %s: %v\n", path, err)
+		return
+	}
+	defer res.Body.Close()
+	f, err := os.Create(filepath.Join(p.dir, file))
+	if err != nil {
+		proc.Fail("%v", err)
+	}
+	defer f.Close()
+	io.Copy(f, res.Body)
+}
+
+// phase takes the profiles at a phase's start and, in the background, in its middle; the
+// function it returns takes the end's and waits for the middle's.
+func (p *profiler) phase(name string, d time.Duration) func() {
+	if p == nil {
+		return func() {}
+	}
+	p.get("block", name+"-block0.pb.gz")
+	p.get("mutex", name+"-mutex0.pb.gz")
+	var wg sync.WaitGroup
+	wg.Add(2)
+	cpu := min(d/2, 20*time.Second)
+	go func() {
+		defer wg.Done()
+		time.Sleep(d/2 - cpu/2)
+		p.get(fmt.Sprintf("profile?seconds=%d", int(cpu.Seconds())), name+"-cpu.pb.gz")
+	}()
+	go func() {
+		defer wg.Done()
+		time.Sleep(d / 4)
+		p.get(fmt.Sprintf("trace?seconds=%d", max(1, int(d.Seconds()/2))), name+"-trace.out")
+		p.get("goroutine?debug=2", name+"-goroutines.txt")
+	}()
+	return func() {
+		p.get("block", name+"-block1.pb.gz")
+		p.get("mutex", name+"-mutex1.pb.gz")
+		wg.Wait()
+	}
 }
