@@ -179,7 +179,7 @@ func checkFFmpegSource(ctx context.Context, raw string) error {
 	}
 	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return custodian.Errorf(custodian.EINVALID, "호스트 %s를 찾을 수 없습니다: %w", "cannot resolve the host %s: %w", host, err)
+		return custodian.Errorf(custodian.EUNAVAILABLE, "호스트 %s를 찾을 수 없습니다: %w", "cannot resolve the host %s: %w", host, err)
 	}
 	for _, a := range addrs {
 		if e := custodian.CheckSourceIP(a); e != nil {

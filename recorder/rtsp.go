@@ -133,7 +133,7 @@ func (w *worker) recordRTSP(ctx context.Context, log *slog.Logger) (err error) {
 			s.sinceCheck = 0
 			if time.Since(s.lastFrame) > timeout {
 				st := s.dep.Stats()
-				return custodian.Errorf(custodian.EINVALID,
+				return custodian.Errorf(custodian.EUNAVAILABLE,
 					"%v 동안 재생할 수 있는 프레임이 없습니다 (RTP 패킷 %d개, 잘못된 패킷 %d개)",
 					"no decodable frame for %v (%d RTP packets, %d invalid)", timeout, st.Packets, st.Invalid)
 			}
