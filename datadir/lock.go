@@ -43,12 +43,11 @@ func (d *Dir) LockWriter(what string, now time.Time) (*WriterLock, error) {
 		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 잠글 수 없습니다: %w", "cannot lock %s: %w", path, err)
 	}
 	if !ok {
-		holder := readHolder(path)
+		ko, en := readHolder(path)
 		f.Close()
-		return nil, custodian.Errorf(custodian.ECONFLICT,
-			"다른 프로세스(%[1]s)가 이미 데이터 디렉터리 %[2]s에 녹화·기록하고 있습니다. 한 데이터 디렉터리에는 custodian serve 하나만 실행할 수 있습니다; 먼저 그 프로세스를 멈추십시오 (잠금 파일: %[3]s)",
-			"another process (%[1]s) is already writing to the data directory %[2]s; only one custodian serve may run per data directory: stop that one first (lock file: %[3]s)",
-			holder, d.Path, path)
+		return nil, &custodian.Error{Code: custodian.ECONFLICT,
+			Ko: fmt.Sprintf("다른 프로세스(%s)가 이미 데이터 디렉터리 %s에 녹화·기록하고 있습니다. 한 데이터 디렉터리에는 custodian serve 하나만 실행할 수 있습니다; 먼저 그 프로세스를 멈추십시오 (잠금 파일: %s)", ko, d.Path, path),
+			En: fmt.Sprintf("another process (%s) is already writing to the data directory %s; only one custodian serve may run per data directory: stop that one first (lock file: %s)", en, d.Path, path)}
 	}
 	info := fmt.Sprintf("pid %d\nstarted %s\ncommand %s\n", os.Getpid(), now.Format(time.RFC3339), what)
 	if err := f.Truncate(0); err == nil {
@@ -58,14 +57,16 @@ func (d *Dir) LockWriter(what string, now time.Time) (*WriterLock, error) {
 	return &WriterLock{f: f}, nil
 }
 
-// readHolder describes the process named in a lock file: "PID 1234, custodian serve, since
-// ...", or "PID unknown" while the holder has not written it yet.
-func readHolder(path string) string {
+// readHolder describes the process named in a lock file, in Korean and English: "PID 1234,
+// custodian serve, 2026-12-03 10:00:00부터", or "PID unknown" while the holder has not
+// written it yet.
+func readHolder(path string) (ko, en string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "PID unknown"
+		return "PID 알 수 없음", "PID unknown"
 	}
-	var pid, started, command string
+	var pid, command string
+	var started time.Time
 	for _, l := range strings.Split(string(b), "\n") {
 		k, v, _ := strings.Cut(l, " ")
 		switch k {
@@ -74,22 +75,23 @@ func readHolder(path string) string {
 				pid = v
 			}
 		case "started":
-			started = v
+			started, _ = time.Parse(time.RFC3339, v)
 		case "command":
 			command = v
 		}
 	}
 	if pid == "" {
-		return "PID unknown"
+		return "PID 알 수 없음", "PID unknown"
 	}
-	s := "PID " + pid
+	ko, en = "PID "+pid, "PID "+pid
 	if command != "" {
-		s += ", " + command
+		ko, en = ko+", "+command, en+", "+command
 	}
-	if started != "" {
-		s += ", since " + started
+	if !started.IsZero() {
+		at := started.In(custodian.KST).Format("2006-01-02 15:04:05")
+		ko, en = ko+", "+at+"부터", en+", since "+at+" KST"
 	}
-	return s
+	return ko, en
 }
 
 // Release gives the lock up.
