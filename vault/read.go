@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"time"
 
 	"custodian"
@@ -90,8 +91,10 @@ func (s *Segment) ReadAt(p []byte, off int64) (int, error) {
 func (s *Segment) Close() error { return s.f.Close() }
 
 // ReadAll decrypts the whole segment and checks it against the SHA-256 recorded when it was
-// written.
+// written. Whole-segment reads are admitted a few at a time (reading).
 func (s *Segment) ReadAll() ([]byte, error) {
+	reading <- struct{}{}
+	defer func() { <-reading }()
 	buf := make([]byte, s.Size())
 	if _, err := s.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -102,6 +105,14 @@ func (s *Segment) ReadAll() ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// reading admits whole-segment reads (ReadAll: tens of milliseconds of decryption and
+// hashing each) as many at a time as there are processors, the others waiting their turn
+// in order. Without it, a hundred playbacks starting together in `serve` each got a share
+// of the processors in Go's round robin, along with every other request and the
+// recorder's goroutines, so that a request that needs a millisecond of processor waited
+// seconds in a queue of a hundred runnable goroutines (docs/BENCHMARKS.md, "The console").
+var reading = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // Find lists the segments of camera overlapping [from, to).
 func (v *Vault) Find(ctx context.Context, camera string, from, to time.Time) ([]custodian.Segment, error) {

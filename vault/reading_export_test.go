@@ -1,0 +1,16 @@
+package vault
+
+// TakeReadingSlots takes every slot of the gate that admits whole-segment reads, as that
+// many reads in progress would, and returns how many there are and the function that
+// gives them back.
+func TakeReadingSlots() (int, func()) {
+	n := cap(reading)
+	for range n {
+		reading <- struct{}{}
+	}
+	return n, func() {
+		for range n {
+			<-reading
+		}
+	}
+}
