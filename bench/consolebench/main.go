@@ -17,6 +17,13 @@
 //
 //	go build -o bin/custodian ./cmd/custodian
 //	go run ./bench/consolebench -cameras 100 -users 200 -duration 60s
+//
+// With -pprof DIR the server runs with CUSTODIAN_PPROF and GODEBUG=gctrace=1, and each
+// phase leaves in DIR the server's block and mutex profiles at its start and end, a CPU
+// profile and an execution trace of its middle, a goroutine dump and, at the end, the
+// server's log. With -stagger the users start at random moments within their first cycle
+// instead of all at once (by default the playback users start, and so keep starting, in
+// step).
 package main
 
 import (
@@ -61,6 +68,7 @@ func main() {
 	warmup := flag.Duration("warmup", 40*time.Second, "time for the cameras to connect and the first segments to commit")
 	segment := flag.Duration("segment", 15*time.Second, "segment length")
 	think := flag.Duration("think", time.Second, "a user's mean pause between actions")
+	stagger := flag.Bool("stagger", false, "start each user at a random moment within its first cycle (a playback user's 5 s of reading and pause), instead of all at once; the users then do not move in step")
 	profDir := flag.String("pprof", "", "write the server's block, mutex and CPU profiles and an execution trace of each phase to this directory (serve with CUSTODIAN_PPROF)")
 	flag.Parse()
 	if *cams < 1 || *users < 1 || *share < 0 || *share > 1 || *liveN < 0 {
@@ -177,6 +185,17 @@ func main() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if *stagger {
+					cycle := *think
+					if i < nPlay {
+						cycle += 5 * time.Second // 10 s of footage read at twice real time
+					}
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(time.Duration(rand.Int64N(int64(cycle)))):
+					}
+				}
 				switch {
 				case i < nLive:
 					env.liveUser(ctx, c, st)
