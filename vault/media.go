@@ -204,12 +204,14 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		frags []*fmp4.Fragment
 		at    []time.Time // each fragment's start in wall time
 	}
-	read := func(s custodian.Segment) (*parsed, error) {
+	// urgent: a read before the first byte is written (the first and last segments), which
+	// goes before the reads of clips already playing (reading, read.go).
+	read := func(s custodian.Segment, urgent bool) (*parsed, error) {
 		seg, err := v.Open(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		data, err := seg.ReadAll()
+		data, err := seg.readAll(urgent)
 		seg.Close()
 		if err != nil {
 			return nil, err
@@ -239,7 +241,7 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		start              time.Time
 	)
 	for i, s := range segs {
-		p, err := read(s)
+		p, err := read(s, true)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +267,7 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 	// Pass 1b: the last segment of the same format gives the clip's length.
 	lastSeg, last := firstSeg, first
 	for j := len(segs) - 1; j > firstSeg; j-- {
-		p, err := read(segs[j])
+		p, err := read(segs[j], true)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +300,7 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		p := first
 		if i != firstSeg {
 			first.frags, first.at = nil, nil // written: let it go
-			if p, err = read(segs[i]); err != nil {
+			if p, err = read(segs[i], false); err != nil {
 				return nil, err
 			}
 			if !sameFormat(first.in, p.in) {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"sync"
 	"time"
 
 	"custodian"
@@ -92,9 +93,13 @@ func (s *Segment) Close() error { return s.f.Close() }
 
 // ReadAll decrypts the whole segment and checks it against the SHA-256 recorded when it was
 // written. Whole-segment reads are admitted a few at a time (reading).
-func (s *Segment) ReadAll() ([]byte, error) {
-	reading <- struct{}{}
-	defer func() { <-reading }()
+func (s *Segment) ReadAll() ([]byte, error) { return s.readAll(false) }
+
+// readAll is ReadAll; an urgent read (a playback waiting for its first picture) is admitted
+// before the others waiting.
+func (s *Segment) readAll(urgent bool) ([]byte, error) {
+	reading.enter(urgent)
+	defer reading.leave()
 	buf := make([]byte, s.Size())
 	if _, err := s.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -108,11 +113,54 @@ func (s *Segment) ReadAll() ([]byte, error) {
 
 // reading admits whole-segment reads (ReadAll: tens of milliseconds of decryption and
 // hashing each) as many at a time as there are processors, the others waiting their turn
-// in order. Without it, a hundred playbacks starting together in `serve` each got a share
-// of the processors in Go's round robin, along with every other request and the
-// recorder's goroutines, so that a request that needs a millisecond of processor waited
-// seconds in a queue of a hundred runnable goroutines (docs/BENCHMARKS.md, "The console").
-var reading = make(chan struct{}, runtime.GOMAXPROCS(0))
+// in order, urgent ones (the first segments of a playback) first. Without it, a hundred
+// playbacks starting together in `serve` each got a share of the processors in Go's round
+// robin, along with every other request and the recorder's goroutines, so that a request
+// that needs a millisecond of processor waited seconds in a queue of a hundred runnable
+// goroutines (docs/BENCHMARKS.md, "The console").
+var reading = newGate(runtime.GOMAXPROCS(0))
+
+// gate admits up to n at a time; the others wait in two queues, urgent first, each in
+// order.
+type gate struct {
+	mu             sync.Mutex
+	free           int
+	urgent, normal []chan struct{}
+}
+
+func newGate(n int) *gate { return &gate{free: n} }
+
+func (g *gate) enter(urgent bool) {
+	g.mu.Lock()
+	if g.free > 0 {
+		g.free--
+		g.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	if urgent {
+		g.urgent = append(g.urgent, ch)
+	} else {
+		g.normal = append(g.normal, ch)
+	}
+	g.mu.Unlock()
+	<-ch
+}
+
+// leave hands the slot to the first waiting (urgent first), or frees it.
+func (g *gate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, q := range []*[]chan struct{}{&g.urgent, &g.normal} {
+		if len(*q) > 0 {
+			ch := (*q)[0]
+			*q = (*q)[1:]
+			close(ch)
+			return
+		}
+	}
+	g.free++
+}
 
 // Find lists the segments of camera overlapping [from, to).
 func (v *Vault) Find(ctx context.Context, camera string, from, to time.Time) ([]custodian.Segment, error) {

@@ -4,13 +4,13 @@ package vault
 // many reads in progress would, and returns how many there are and the function that
 // gives them back.
 func TakeReadingSlots() (int, func()) {
-	n := cap(reading)
-	for range n {
-		reading <- struct{}{}
-	}
+	reading.mu.Lock()
+	n := reading.free
+	reading.free = 0
+	reading.mu.Unlock()
 	return n, func() {
 		for range n {
-			<-reading
+			reading.leave()
 		}
 	}
 }
