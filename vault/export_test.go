@@ -13,3 +13,7 @@ func SealLegacySecret(v *Vault, camera, user, password string) ([]byte, string) 
 	}
 	return sealed, id
 }
+
+// ReadAllUnhashed is the playback's whole-segment read, which relies on the chunks'
+// authentication alone.
+func (s *Segment) ReadAllUnhashed() ([]byte, error) { return s.readAll(false, false) }

@@ -211,7 +211,7 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		if err != nil {
 			return nil, err
 		}
-		data, err := seg.readAll(urgent)
+		data, err := seg.readAll(urgent, false) // every chunk authenticated (readAll)
 		seg.Close()
 		if err != nil {
 			return nil, err
@@ -264,9 +264,27 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 	ts := first.in.Timescale
 	place := func(at time.Time) uint64 { return uint64(math.Round(at.Sub(start).Seconds() * float64(ts))) }
 
-	// Pass 1b: the last segment of the same format gives the clip's length.
+	// Pass 1b: the last segment of the same format gives the clip's length. A segment that
+	// ends within the range ends the clip where the catalog says it ends (its wall end is
+	// its start plus its media's length, as the cutter committed it), so only its init is
+	// read — a chunk, not the whole segment — to learn its format; one that reaches past the
+	// range is read whole, to find the fragment in which the range ends.
 	lastSeg, last := firstSeg, first
+	var span uint64
+	spanKnown := false
 	for j := len(segs) - 1; j > firstSeg; j-- {
+		if !segs[j].End.After(to) {
+			in, err := v.initOf(ctx, segs[j])
+			if err != nil {
+				return nil, err
+			}
+			if sameFormat(first.in, in) && segs[j].End.After(start) {
+				lastSeg, last = j, nil
+				span, spanKnown = place(segs[j].End), true
+				break
+			}
+			continue
+		}
 		p, err := read(segs[j], true)
 		if err != nil {
 			return nil, err
@@ -276,10 +294,11 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 			break
 		}
 	}
-	var span uint64
-	for k := range last.frags {
-		if overlaps(last, k) && !last.at[k].Before(start) {
-			span = place(last.at[k]) + last.frags[k].Duration
+	if !spanKnown {
+		for k := range last.frags {
+			if overlaps(last, k) && !last.at[k].Before(start) {
+				span = place(last.at[k]) + last.frags[k].Duration
+			}
 		}
 	}
 	// Rounding each fragment's place to the timescale may move the last one by a tick;
@@ -329,6 +348,21 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 		}
 	}
 	return info, nil
+}
+
+// initOf reads a segment's init only (its first chunk or two), every byte read
+// authenticated.
+func (v *Vault) initOf(ctx context.Context, s custodian.Segment) (*fmp4.Init, error) {
+	seg, err := v.Open(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	defer seg.Close()
+	r, err := fmp4.NewReader(io.NewSectionReader(seg, 0, seg.Size()))
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.ID, err)
+	}
+	return r.Init(), nil
 }
 
 func sameFormat(a, b *fmp4.Init) bool {

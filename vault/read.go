@@ -93,16 +93,25 @@ func (s *Segment) Close() error { return s.f.Close() }
 
 // ReadAll decrypts the whole segment and checks it against the SHA-256 recorded when it was
 // written. Whole-segment reads are admitted a few at a time (reading).
-func (s *Segment) ReadAll() ([]byte, error) { return s.readAll(false) }
+func (s *Segment) ReadAll() ([]byte, error) { return s.readAll(false, true) }
 
 // readAll is ReadAll; an urgent read (a playback waiting for its first picture) is admitted
-// before the others waiting.
-func (s *Segment) readAll(urgent bool) ([]byte, error) {
+// before the others waiting. Without hash, the recorded SHA-256 is not recomputed: every
+// chunk is still authenticated under the segment's own key, with the segment, key, camera,
+// the chunk's index and whether it is the last in its associated data (format.go), so a
+// read that authenticates every chunk has read exactly what was written — no chunk changed,
+// moved, dropped or added at the end. The SHA-256 is the key-independent fingerprint that
+// the access log states; `verify --level hash` and moves check it. Playback skips it: it
+// was a quarter of the server's processor under load (docs/BENCHMARKS.md, "The console").
+func (s *Segment) readAll(urgent, hash bool) ([]byte, error) {
 	reading.enter(urgent)
 	defer reading.leave()
 	buf := make([]byte, s.Size())
 	if _, err := s.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
+	}
+	if !hash {
+		return buf, nil
 	}
 	if sum := sha256.Sum256(buf); len(s.SHA256) > 0 && !bytes.Equal(sum[:], s.SHA256) {
 		return nil, custodian.Errorf(custodian.EINVALID,
