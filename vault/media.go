@@ -186,7 +186,10 @@ type ClipInfo struct {
 // Only the first and the last segment are read before the first byte is written: they give
 // the clip's start (a keyframe at or before from) and its length. The others are read
 // once, as they are written (the last one again), so the time to the first byte does not grow with the
-// length of the range (docs/BENCHMARKS.md, "The console").
+// length of the range (docs/BENCHMARKS.md, "The console"). When every segment ends within
+// the range (a playback up to now, an export of whole segments), the length comes from the
+// catalog and the first segment is streamed only up to its first picture in the range
+// before writing begins (clipStreaming).
 func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to time.Time) (*ClipInfo, error) {
 	if !to.After(from) {
 		return nil, custodian.Errorf(custodian.EINVALID, "끝(%s)이 시작(%s)보다 뒤여야 합니다", "the end (%s) must be after the start (%s)", to, from)
@@ -198,6 +201,13 @@ func (v *Vault) Clip(ctx context.Context, w io.Writer, camera string, from, to t
 	if len(segs) == 0 {
 		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 %s ~ %s 영상이 없습니다", "no footage of camera %s in %s – %s", camera,
 			from.In(custodian.KST).Format(time.DateTime), to.In(custodian.KST).Format(time.DateTime))
+	}
+	// When the window reaches past the end of its last segment (a playback of footage up to
+	// now, an export of whole segments), the clip's length is known from the catalog, and
+	// the first segment is streamed: its first picture goes out before the rest of it is
+	// read (clipStreaming).
+	if last := segs[len(segs)-1]; !last.End.After(to) {
+		return v.clipStreaming(ctx, w, camera, segs, from, to)
 	}
 	type parsed struct {
 		in    *fmp4.Init
@@ -367,4 +377,198 @@ func (v *Vault) initOf(ctx context.Context, s custodian.Segment) (*fmp4.Init, er
 
 func sameFormat(a, b *fmp4.Init) bool {
 	return a.Codec == b.Codec && a.Width == b.Width && a.Height == b.Height && a.Timescale == b.Timescale
+}
+
+// clipStreaming is Clip for a window that every segment of segs ends within. The first
+// segment is read as a stream up to the first keyframe that overlaps [from, to) — admitted
+// as urgent (reading) — which gives the clip's start; the clip's length comes from the
+// catalog's end of the last segment of the same format (its init alone is read for the
+// format); the moov and that first fragment are written at once, then the rest of the first
+// segment as it is read, then the other segments whole, one at a time.
+func (v *Vault) clipStreaming(ctx context.Context, w io.Writer, camera string, segs []custodian.Segment, from, to time.Time) (*ClipInfo, error) {
+	// A segment's fragments as a stream, each with its start in wall time.
+	type stream struct {
+		s    custodian.Segment
+		seg  *Segment
+		r    *fmp4.Reader
+		base uint64
+		n    int
+	}
+	open := func(s custodian.Segment) (*stream, error) {
+		seg, err := v.Open(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		r, err := fmp4.NewReader(io.NewSectionReader(seg, 0, seg.Size()))
+		if err != nil {
+			seg.Close()
+			return nil, fmt.Errorf("segment %s: %w", s.ID, err)
+		}
+		return &stream{s: s, seg: seg, r: r}, nil
+	}
+	next := func(st *stream) (*fmp4.Fragment, time.Time, error) {
+		f, err := st.r.Next()
+		if err != nil {
+			if err != io.EOF {
+				err = fmt.Errorf("segment %s: %w", st.s.ID, err)
+			}
+			return nil, time.Time{}, err
+		}
+		if st.n == 0 {
+			st.base = f.BaseDecodeTime
+		}
+		st.n++
+		return f, st.s.Start.Add(fragTime(f.BaseDecodeTime-st.base, st.r.Init().Timescale)), nil
+	}
+	overlaps := func(at time.Time, f *fmp4.Fragment, ts uint32) bool {
+		return at.Add(fragTime(f.Duration, ts)).After(from) && at.Before(to)
+	}
+
+	// 1. The start: the first keyframe fragment in the range, read as a stream.
+	var (
+		cur      *stream
+		firstSeg int
+		first    *fmp4.Fragment
+		start    time.Time
+	)
+	reading.enter(true)
+	for i := 0; i < len(segs) && first == nil; i++ {
+		st, err := open(segs[i])
+		if err != nil {
+			reading.leave()
+			return nil, err
+		}
+		for {
+			f, at, err := next(st)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				st.seg.Close()
+				reading.leave()
+				return nil, err
+			}
+			if f.Keyframe && overlaps(at, f, st.r.Init().Timescale) {
+				cur, firstSeg, first, start = st, i, f, at
+				break
+			}
+		}
+		if first == nil {
+			st.seg.Close()
+		}
+	}
+	reading.leave()
+	if first == nil {
+		return nil, custodian.Errorf(custodian.ENOTFOUND, "카메라 %s의 그 구간에 재생할 수 있는 영상이 없습니다", "no playable footage of camera %s in that period", camera)
+	}
+	defer func() { cur.seg.Close() }()
+	in := cur.r.Init()
+	ts := in.Timescale
+	place := func(at time.Time) uint64 { return uint64(math.Round(at.Sub(start).Seconds() * float64(ts))) }
+
+	// 2. The length: the last segment of the same format ends the clip where the catalog
+	// says it ends.
+	lastSeg := firstSeg
+	for j := len(segs) - 1; j > firstSeg; j-- {
+		jin, err := v.initOf(ctx, segs[j])
+		if err != nil {
+			return nil, err
+		}
+		if sameFormat(in, jin) && segs[j].End.After(start) {
+			lastSeg = j
+			break
+		}
+	}
+	// Rounding each fragment's place to the timescale may move the last one by a tick;
+	// the span allows a tenth of a second for it (it is the edit list's length).
+	span := place(segs[lastSeg].End) + uint64(ts/10)
+
+	// 3. Write: the first fragment at once, then the rest as it is read.
+	cw, err := fmp4.NewClipWriter(w, in, first.PresentationOffset, span)
+	if err != nil {
+		return nil, err
+	}
+	info := &ClipInfo{From: start, Codec: in.Codec}
+	var prevEnd uint64
+	// emit writes f, which starts at at; false when the clip is complete.
+	emit := func(f *fmp4.Fragment, at time.Time) (bool, error) {
+		if !overlaps(at, f, ts) {
+			return true, nil
+		}
+		b := place(at)
+		if info.Fragments > 0 && b < prevEnd {
+			b = prevEnd // rounding must not make fragments overlap
+		}
+		if b+f.Duration > span {
+			return false, nil
+		}
+		if err := cw.Write(f, b); err != nil {
+			return false, err
+		}
+		prevEnd = b + f.Duration
+		info.Fragments++
+		info.Bytes += int64(len(f.Raw))
+		info.To = at.Add(fragTime(f.Duration, ts))
+		return true, nil
+	}
+	info.Segments++
+	if more, err := emit(first, start); err != nil || !more {
+		return info, err
+	}
+	// The rest of the first segment: an ordinary read now that the first picture is out,
+	// into memory as a whole read would be, so that no slot of the gate is held while a
+	// slow viewer takes what is written.
+	type placed struct {
+		f  *fmp4.Fragment
+		at time.Time
+	}
+	var rest []placed
+	reading.enter(false)
+	for {
+		f, at, err := next(cur)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			reading.leave()
+			return nil, err
+		}
+		rest = append(rest, placed{f, at})
+	}
+	reading.leave()
+	for _, p := range rest {
+		if more, err := emit(p.f, p.at); err != nil || !more {
+			return info, err
+		}
+	}
+	rest = nil
+	for i := firstSeg + 1; i <= lastSeg; i++ {
+		seg, err := v.Open(ctx, segs[i])
+		if err != nil {
+			return nil, err
+		}
+		data, err := seg.readAll(false, false) // every chunk authenticated (readAll)
+		seg.Close()
+		if err != nil {
+			return nil, err
+		}
+		pin, frags, err := fmp4.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("segment %s: %w", segs[i].ID, err)
+		}
+		if !sameFormat(in, pin) {
+			return info, nil // the camera's stream changed; the clip ends here
+		}
+		info.Segments++
+		if len(frags) == 0 {
+			continue
+		}
+		base := frags[0].BaseDecodeTime
+		for _, f := range frags {
+			if more, err := emit(f, segs[i].Start.Add(fragTime(f.BaseDecodeTime-base, ts))); err != nil || !more {
+				return info, err
+			}
+		}
+	}
+	return info, nil
 }
