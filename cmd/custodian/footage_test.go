@@ -103,6 +103,13 @@ func TestFootageEndToEnd(t *testing.T) {
 	if codec, d := probe(t, whole); codec != "h264" || d < 79.0 || d > 80.0 {
 		t.Fatalf("whole clip: %s %.2f s (the recording is 79.5 s)", codec, d)
 	}
+	// From the middle of a segment to past the end: the first segment is streamed up to
+	// the keyframe at 30 s (vault.clipStreaming), the length is the catalog's.
+	tail := filepath.Join(dir, "tail.mp4")
+	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00:30", "--to", "2026-11-22 09:05", "--purpose", "끝부분 확인", "-o", tail)
+	if codec, d := probe(t, tail); codec != "h264" || d < 49.0 || d > 50.0 {
+		t.Fatalf("tail clip: %s %.2f s (79.5 s recorded, from 30 s)", codec, d)
+	}
 	hevc := filepath.Join(dir, "hevc.mp4")
 	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "로비 확인", "-o", hevc)
 	if codec, d := probe(t, hevc); codec != "hevc" || d < 79.0 || d > 80.0 {
