@@ -124,7 +124,7 @@ func TestFootageEndToEnd(t *testing.T) {
 	// One record per attempt, with its outcome.
 	var events []map[string]any
 	json.Unmarshal([]byte(c.ok("audit", "log", "--action", "footage.export", "--json")), &events)
-	if len(events) != 4 || events[0]["result"] != "error" || events[1]["result"] != "ok" {
+	if len(events) != 5 || events[0]["result"] != "error" || events[1]["result"] != "ok" {
 		t.Fatalf("export records: %v", events)
 	}
 
