@@ -37,7 +37,7 @@ func (d *Dir) LockWriter(what string, now time.Time) (*WriterLock, error) {
 	if err != nil {
 		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 열 수 없습니다: %w", "cannot open the lock file %s: %w", path, err)
 	}
-	ok, err := tryLock(f)
+	ok, err := TryLock(f, true)
 	if err != nil {
 		f.Close()
 		return nil, custodian.Errorf(custodian.EINTERNAL, "잠금 파일 %s를 잠글 수 없습니다: %w", "cannot lock %s: %w", path, err)
@@ -99,7 +99,7 @@ func (l *WriterLock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	unlock(l.f)
+	Unlock(l.f)
 	err := l.f.Close()
 	l.f = nil
 	return err

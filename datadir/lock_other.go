@@ -7,8 +7,10 @@ import (
 	"os"
 )
 
-func tryLock(f *os.File) (bool, error) {
+// TryLock is not supported here: Custodian's locks need flock.
+func TryLock(f *os.File, exclusive bool) (bool, error) {
 	return false, errors.New("datadir: file locking is not supported on this system")
 }
 
-func unlock(f *os.File) {}
+// Unlock does nothing here.
+func Unlock(f *os.File) {}

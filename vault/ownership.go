@@ -32,7 +32,7 @@ func (v *Vault) lockOpen(ctx context.Context) (owner bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("vault: open lock %s: %w", path, err)
 	}
-	ok, err := tryFlock(f, true)
+	ok, err := datadir.TryLock(f, true)
 	if err != nil {
 		f.Close()
 		return false, fmt.Errorf("vault: open lock %s: %w", path, err)
@@ -45,7 +45,7 @@ func (v *Vault) lockOpen(ctx context.Context) (owner bool, err error) {
 	// waiting for a recovery to end.
 	deadline := time.Now().Add(openWait)
 	for {
-		ok, err := tryFlock(f, false)
+		ok, err := datadir.TryLock(f, false)
 		if err != nil {
 			f.Close()
 			return false, fmt.Errorf("vault: open lock %s: %w", path, err)
@@ -71,7 +71,7 @@ func (v *Vault) lockOpen(ctx context.Context) (owner bool, err error) {
 
 // share turns the exclusive open lock into a shared one, once recovery is done.
 func (v *Vault) share() error {
-	if ok, err := tryFlock(v.lock, false); err != nil || !ok {
+	if ok, err := datadir.TryLock(v.lock, false); err != nil || !ok {
 		return fmt.Errorf("vault: cannot share the open lock: %w", err)
 	}
 	return nil
@@ -89,7 +89,7 @@ func (v *Vault) Close() error {
 	if f == nil {
 		return nil
 	}
-	funlock(f)
+	datadir.Unlock(f)
 	return f.Close()
 }
 

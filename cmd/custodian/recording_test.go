@@ -51,16 +51,16 @@ func startServe(t *testing.T, data string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// TestServeRecordsAndSurvivesKill: serve records a simulated camera; killed with SIGKILL in
-// the middle of a segment it loses at most that segment, the vault verifies, and a restart
-// records on. Status, metrics and inspection report it.
-func TestServeRecordsAndSurvivesKill(t *testing.T) {
+// testCameras serves n simulated cameras of the test footage on loopback until the test
+// ends.
+func testCameras(t *testing.T, n int) net.Listener {
+	t.Helper()
 	testmedia.Need(t, "ffmpeg", "ffprobe")
 	f, err := camsim.Load(context.Background(), testmedia.Path(t, testmedia.VtestH264))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := camsim.NewServer(f, camsim.Options{Cameras: 2})
+	sim, err := camsim.NewServer(f, camsim.Options{Cameras: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,15 @@ func TestServeRecordsAndSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	go sim.Serve(l)
-	defer sim.Close()
+	t.Cleanup(func() { sim.Close() })
+	return l
+}
+
+// TestServeRecordsAndSurvivesKill: serve records a simulated camera; killed with SIGKILL in
+// the middle of a segment it loses at most that segment, the vault verifies, and a restart
+// records on. Status, metrics and inspection report it.
+func TestServeRecordsAndSurvivesKill(t *testing.T) {
+	l := testCameras(t, 2)
 
 	c := newCLI(t)
 	c.now = time.Now() // the recorder's clock is the real one
@@ -200,21 +208,7 @@ func TestCamerasStatusAge(t *testing.T) {
 // suggests) must not discard its segments in flight, and a second `serve` on the same data
 // directory is refused, naming the PID of the first (issue 11, items 1 and 2).
 func TestCommandsBesideServe(t *testing.T) {
-	testmedia.Need(t, "ffmpeg", "ffprobe")
-	f, err := camsim.Load(context.Background(), testmedia.Path(t, testmedia.VtestH264))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := camsim.NewServer(f, camsim.Options{Cameras: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sim.Serve(l)
-	defer sim.Close()
+	l := testCameras(t, 1)
 
 	c := newCLI(t)
 	c.now = time.Now()
