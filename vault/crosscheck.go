@@ -114,6 +114,13 @@ func (v *Vault) CrossCheck(ctx context.Context, scan Scanner) ([]Problem, error)
 		if _, ok := present[id]; ok || l.discarded {
 			continue
 		}
+		// Logged after the catalog was read: a running server's segment in flight (its
+		// creation is logged before its row is completed) or committed since.
+		if _, err := v.cat.Segment(ctx, id); err == nil {
+			continue
+		} else if custodian.ErrorCode(err) != custodian.ENOTFOUND {
+			return nil, err
+		}
 		gone, ok := destroyed[l.key]
 		if !ok {
 			k, err := v.cat.Key(ctx, l.key)

@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -142,5 +143,40 @@ func TestMissingFileIsAGap(t *testing.T) {
 	}
 	if n, _ := e.v.ReportMissing(e.ctx, missing, seen); n != 0 {
 		t.Fatal("reported twice")
+	}
+}
+
+// CrossCheck beside a running writer: a segment whose creation is logged (the log comes
+// first) while its row is still being completed, or that was committed after the catalog was
+// read, is in flight, not "gone without being destroyed".
+func TestCrossCheckBesideAWriter(t *testing.T) {
+	e := newEnv(t)
+	e.write("cam-1", day0, randomBytes(1000))
+	w, err := e.v.Create(e.ctx, "cam-1", day0.Add(time.Minute), "standard", thirtyDays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(randomBytes(1000))
+	scan := func(ctx context.Context, since time.Time, fn func(vault.LoggedEvent) error) error {
+		for i, ev := range e.rec.events {
+			if err := fn(vault.LoggedEvent{Seq: uint64(i + 1), Action: ev.Action, Object: ev.Object, Detail: ev.Detail}); err != nil {
+				return err
+			}
+		}
+		// The writer logs its creation now, between the catalog's reading and the log's.
+		return fn(vault.LoggedEvent{Seq: uint64(len(e.rec.events) + 1), Action: vault.ActionSegmentCreate, Object: w.ID(), Detail: "sha256=00 key=x"})
+	}
+	problems, err := e.v.CrossCheck(e.ctx, scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("a segment in flight taken for a problem: %+v", problems)
+	}
+	w.Abort(e.ctx)
+	// Removed behind Custodian's back: still found.
+	problems, err = e.v.CrossCheck(e.ctx, scan)
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0].En, "gone from the catalog") {
+		t.Fatalf("a logged segment that is gone: %+v %v", problems, err)
 	}
 }
