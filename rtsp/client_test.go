@@ -24,7 +24,7 @@ import (
 // order across keep-alives; TEARDOWN ends the server's session.
 func TestClientServer(t *testing.T) {
 	h := &handler{sdp: []byte(testSDP), pkts: packets(50), interval: time.Millisecond, sessions: make(chan *rtsp.ServerSession, 2)}
-	u, tl := serve(t, &rtsp.Server{Handler: h, SessionTimeout: 2 * time.Second})
+	u, tl := serve(t, &rtsp.Server{Handler: h, SessionTimeout: 4 * time.Second})
 	c, ch, d := session(t, u, rtsp.ClientConfig{Timeout: 2 * time.Second})
 	if len(d.Medias) != 2 || d.Medias[0].Codec != "H264" || d.Medias[0].ClockRate != 90000 || d.Medias[1].Type != "audio" {
 		t.Fatalf("medias: %+v", d.Medias)
@@ -35,9 +35,10 @@ func TestClientServer(t *testing.T) {
 	if ch != 0 {
 		t.Errorf("RTP channel %d", ch)
 	}
-	// In order and intact for 3 s; the server times a session out after 2 s without a
-	// request, so this also needs the keep-alives (every second).
-	deadline := time.Now().Add(3 * time.Second)
+	// In order and intact for 5 s; the server times a session out after 4 s without a
+	// request, so this also needs the keep-alives (every 2 s: half the timeout, a margin
+	// that a loaded machine running the race detector does not eat up).
+	deadline := time.Now().Add(5 * time.Second)
 	for i := 0; time.Now().Before(deadline); i++ {
 		gotCh, data, err := c.ReadPacket()
 		if err != nil {
@@ -57,7 +58,7 @@ func TestClientServer(t *testing.T) {
 		}
 	}
 	if keepalives < 2 {
-		t.Errorf("%d keep-alives (GET_PARAMETER) in 3 s with a 2 s session timeout", keepalives)
+		t.Errorf("%d keep-alives (GET_PARAMETER) in 5 s with a 4 s session timeout", keepalives)
 	}
 	sess := <-h.sessions
 	if err := c.Teardown(context.Background()); err != nil {
