@@ -53,15 +53,7 @@ func TestFullDiskChild(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	d, err := datadir.Init(filepath.Join(mnt, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, d.DBPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	d, db := fullDiskData(t, mnt)
 	clk := &clock{t: day0}
 	rec := &recorder{}
 	open := func() *vault.Vault {
@@ -170,15 +162,7 @@ func TestFullDiskFreesSpaceChild(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	d, err := datadir.Init(filepath.Join(mnt, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, d.DBPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	d, db := fullDiskData(t, mnt)
 	clk := &clock{t: day0}
 	rec := &recorder{}
 	twoDays := custodian.Retention{Days: 2}
@@ -277,4 +261,19 @@ func must[T any](x T, err error) T {
 		panic(err)
 	}
 	return x
+}
+
+// fullDiskData makes a data directory and its database on the child's tmpfs.
+func fullDiskData(t *testing.T, mnt string) (*datadir.Dir, *sqlite.DB) {
+	t.Helper()
+	d, err := datadir.Init(filepath.Join(mnt, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), d.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return d, db
 }
