@@ -111,72 +111,6 @@ type LoginThrottle struct {
 	Good     time.Time `json:"good,omitzero"`  // the last completed login under this key
 }
 
-// Kinds of data-subject requests (PIPA Art. 35, 36; the decree's form 별지 제2호).
-const (
-	RequestView      = "view"      // 열람
-	RequestExistence = "existence" // 존재확인
-	RequestDeletion  = "deletion"  // 삭제
-)
-
-// RequestKindNames maps a request kind to Korean and English.
-var RequestKindNames = map[string][2]string{
-	RequestView:      {"열람", "viewing"},
-	RequestExistence: {"존재확인", "confirmation of existence"},
-	RequestDeletion:  {"삭제", "deletion"},
-}
-
-// Request statuses.
-const (
-	RequestReceived  = "received"  // 접수
-	RequestReviewing = "reviewing" // 검토 중
-	RequestDecided   = "decided"   // 결정 (see Decision)
-	RequestClosed    = "closed"    // 종결
-	RequestWithdrawn = "withdrawn" // 취하
-)
-
-// RequestStatusNames maps a status to Korean and English.
-var RequestStatusNames = map[string][2]string{
-	RequestReceived:  {"접수", "received"},
-	RequestReviewing: {"검토 중", "under review"},
-	RequestDecided:   {"결정", "decided"},
-	RequestClosed:    {"종결", "closed"},
-	RequestWithdrawn: {"취하", "withdrawn"},
-}
-
-// RequestDeadlineDays is the days within which a request is answered (PIPA decree Art. 41(4):
-// 10 days).
-const RequestDeadlineDays = 10
-
-// SubjectRequest is a data subject's request about footage of themselves (열람·존재확인·
-// 삭제), filed on the portal or entered at the desk.
-type SubjectRequest struct {
-	ID   int64  `json:"id"`
-	Code string `json:"code"` // the tracking code given to the requester
-	Kind string `json:"kind"`
-	// Who asks: name and a contact (phone or e-mail).
-	Name    string `json:"name"`
-	Contact string `json:"contact"`
-	// The footage: a period and a place or a camera.
-	From   time.Time `json:"from"`
-	To     time.Time `json:"to"`
-	Place  string    `json:"place,omitempty"`
-	Camera string    `json:"camera,omitempty"`
-	// Purpose is why the requester asks (열람 목적 / 삭제 사유).
-	Purpose string `json:"purpose"`
-	// Relationship is the filer's relation to the data subject when filed for someone
-	// else (대리인); "" when filed by the subject.
-	Relationship string    `json:"relationship,omitempty"`
-	Channel      string    `json:"channel"` // "portal" or "desk"
-	Filed        time.Time `json:"filed"`
-	Due          Date      `json:"due"` // Filed + RequestDeadlineDays
-	Status       string    `json:"status"`
-	Updated      time.Time `json:"updated"`
-	// Decision and its legal ground, once decided (issue: requests).
-	Decision string `json:"decision,omitempty"`
-	Ground   string `json:"ground,omitempty"`
-	Note     string `json:"note,omitempty"` // what the requester is told
-}
-
 // AccountService stores accounts, grants, deputies and sessions.
 type AccountService interface {
 	// CreateAccount stores a new account with its grants and sets the IDs (ECONFLICT when
@@ -246,17 +180,4 @@ type AccountService interface {
 	EndSessions(ctx context.Context, account int64, at time.Time, reason string) (int, error)
 	// Sessions lists an account's open sessions.
 	Sessions(ctx context.Context, account int64) ([]Session, error)
-}
-
-// RequestService stores data-subject requests.
-type RequestService interface {
-	// CreateRequest stores a request, setting its ID (Code must be set and unique:
-	// ECONFLICT otherwise).
-	CreateRequest(ctx context.Context, r *SubjectRequest) error
-	// RequestByCode returns a request by its tracking code (ENOTFOUND).
-	RequestByCode(ctx context.Context, code string) (*SubjectRequest, error)
-	// Request returns a request by ID (ENOTFOUND).
-	Request(ctx context.Context, id int64) (*SubjectRequest, error)
-	// Requests lists requests, newest first; open: only those not closed or withdrawn.
-	Requests(ctx context.Context, open bool) ([]SubjectRequest, error)
 }

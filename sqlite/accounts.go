@@ -12,7 +12,6 @@ import (
 
 var (
 	_ custodian.AccountService = (*DB)(nil)
-	_ custodian.RequestService = (*DB)(nil)
 )
 
 const accountCols = `id, username, name, person, email, password_hash, password_set_ns, totp_secret, totp_step, created_ns, created_by,
@@ -557,86 +556,6 @@ func (db *DB) Sessions(ctx context.Context, account int64) ([]custodian.Session,
 			return nil, err
 		}
 		out = append(out, *s)
-	}
-	return out, rows.Err()
-}
-
-const requestCols = `id, code, kind, name, contact, from_ns, to_ns, place, camera, purpose, relationship, channel, filed_ns, due, status, updated_ns, decision, ground, note`
-
-func scanRequest(r scanner) (*custodian.SubjectRequest, error) {
-	var q custodian.SubjectRequest
-	var from, to, filed, updated int64
-	var due string
-	if err := r.Scan(&q.ID, &q.Code, &q.Kind, &q.Name, &q.Contact, &from, &to, &q.Place, &q.Camera, &q.Purpose, &q.Relationship, &q.Channel,
-		&filed, &due, &q.Status, &updated, &q.Decision, &q.Ground, &q.Note); err != nil {
-		return nil, err
-	}
-	q.From, q.To, q.Filed, q.Updated = fromNS(from), fromNS(to), fromNS(filed), fromNS(updated)
-	d, err := custodian.ParseDate(due)
-	if err != nil {
-		return nil, err
-	}
-	q.Due = d
-	return &q, nil
-}
-
-// CreateRequest stores a request.
-func (db *DB) CreateRequest(ctx context.Context, q *custodian.SubjectRequest) error {
-	if q.Code == "" {
-		return custodian.Errorf(custodian.EINVALID, "청구에 접수 번호가 없습니다", "the request has no tracking code")
-	}
-	res, err := db.db.ExecContext(ctx, `INSERT INTO subject_requests (code, kind, name, contact, from_ns, to_ns, place, camera, purpose, relationship, channel, filed_ns, due, status, updated_ns, decision, ground, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, q.Code, q.Kind, q.Name, q.Contact, ns(q.From), ns(q.To), q.Place, q.Camera, q.Purpose, q.Relationship,
-		q.Channel, ns(q.Filed), q.Due.String(), q.Status, ns(q.Updated), q.Decision, q.Ground, q.Note)
-	if err != nil {
-		switch {
-		case strings.Contains(err.Error(), "UNIQUE"):
-			return custodian.Errorf(custodian.ECONFLICT, "접수 번호 %s는 이미 있습니다", "the tracking code %s exists", q.Code)
-		case strings.Contains(err.Error(), "CHECK constraint"):
-			return custodian.Errorf(custodian.EINVALID, "청구의 종류·경로·상태가 올바르지 않습니다 (%s, %s, %s)", "the request's kind, channel or status is not valid (%s, %s, %s)", q.Kind, q.Channel, q.Status)
-		}
-		return err
-	}
-	q.ID, err = res.LastInsertId()
-	return err
-}
-
-// RequestByCode returns a request by its tracking code.
-func (db *DB) RequestByCode(ctx context.Context, code string) (*custodian.SubjectRequest, error) {
-	q, err := scanRequest(db.db.QueryRowContext(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE code = ?`, code))
-	if isNoRows(err) {
-		return nil, notFound("접수 번호 %s의 청구가 없습니다", "there is no request with tracking code %s", code)
-	}
-	return q, err
-}
-
-// Request returns a request by ID.
-func (db *DB) Request(ctx context.Context, id int64) (*custodian.SubjectRequest, error) {
-	q, err := scanRequest(db.db.QueryRowContext(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id = ?`, id))
-	if isNoRows(err) {
-		return nil, notFound("청구 #%d이 없습니다", "there is no request #%d", id)
-	}
-	return q, err
-}
-
-// Requests lists requests, newest first; open: not closed or withdrawn.
-func (db *DB) Requests(ctx context.Context, open bool) ([]custodian.SubjectRequest, error) {
-	where := ``
-	if open {
-		where = `WHERE status NOT IN ('closed', 'withdrawn') `
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+requestCols+` FROM subject_requests `+where+`ORDER BY filed_ns DESC, id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []custodian.SubjectRequest
-	for rows.Next() {
-		q, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *q)
 	}
 	return out, rows.Err()
 }
