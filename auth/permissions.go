@@ -41,13 +41,13 @@ type roleDef struct {
 // (docs/PERMISSIONS.md shows it; a test keeps the two the same).
 var roleTable = []roleDef{
 	{RoleChief, "", "", []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
-		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth}},
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth, ProvisionsManage, ProvisionsApprove}},
 	{RoleManager, "", "", []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
-		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth}},
-	{RoleOperationsLead, "", "", []Action{FootageLive, FootagePlayback, FootageExport, RequestsRead, RegistryRead, CamerasHealth}},
+		RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth, ProvisionsManage, ProvisionsApprove}},
+	{RoleOperationsLead, "", "", []Action{FootageLive, FootagePlayback, FootageExport, RequestsRead, RegistryRead, CamerasHealth, ProvisionsManage}},
 	{RoleAccessHolder, "", "", []Action{FootageLive, FootagePlayback, RegistryRead, CamerasHealth}},
 	{RoleAuditor, "감사자", "auditor", []Action{RegistryRead, AccessLogRead, AccessLogReview}},
-	{RoleAgency, "외부 기관", "outside agency", []Action{FootageLive}},
+	{RoleAgency, "외부 기관", "outside agency", []Action{FootageLive, ProvisionsRequest}},
 	{RoleAdmin, "시스템 관리자", "administrator", []Action{RegistryRead, CamerasHealth, CamerasManage, UsersManage, SystemManage}},
 }
 
@@ -102,11 +102,16 @@ const (
 	CamerasManage   Action = "cameras.manage" // sources, credentials, enabling
 	UsersManage     Action = "users.manage"
 	SystemManage    Action = "system.manage"
+	// Provision to third parties and use beyond purpose (docs/design/provisions.md).
+	ProvisionsRequest Action = "provisions.request" // an agency files a request under its agreement and follows its own
+	ProvisionsManage  Action = "provisions.manage"  // staff enter, list, deliver and close provisions
+	ProvisionsApprove Action = "provisions.approve" // the responsible manager approves or refuses
 )
 
 // Actions lists every action in the order of the permission table.
 var Actions = []Action{FootageLive, FootagePlayback, FootageExport, FootageDelete, HoldsManage, RequestsRead, RequestsDecide,
-	RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth, CamerasManage, UsersManage, SystemManage}
+	RegistryRead, RegistryEdit, PolicyPublish, AccessLogRead, AccessLogReview, CamerasHealth, CamerasManage, UsersManage, SystemManage,
+	ProvisionsRequest, ProvisionsManage, ProvisionsApprove}
 
 // FootageActions are the actions that show footage: every one asks for a purpose and is
 // written to the access log, and needs a second factor.
