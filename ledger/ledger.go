@@ -260,7 +260,7 @@ func formatOf(use string) string {
 	case custodian.UseExport, custodian.UseDownload:
 		return "MP4"
 	case custodian.UseDelete:
-		return "-"
+		return ""
 	}
 	return "화면 표시 (파일 없음)"
 }
@@ -333,7 +333,7 @@ func attach(x *custodian.Index, r *row, g *group) {
 		r.Form += ", " + f
 	}
 	if use == custodian.UseExport || use == custodian.UseDownload {
-		if r.File == "" || r.File == "-" {
+		if r.File == "" {
 			r.File, r.Format = first.Object, "MP4"
 		} else if !strings.Contains(r.File, first.Object) {
 			r.File += ", " + first.Object
@@ -377,7 +377,6 @@ func requestRow(x *custodian.Index, q *custodian.SubjectRequest) *row {
 			r.actors = append(r.actors, a)
 		}
 	}
-	r.File, r.Format = "-", "-"
 	if q.Delivery != nil && q.Delivery.Export != "" {
 		r.File, r.Format = q.Delivery.Export, "MP4"
 	}
@@ -476,7 +475,7 @@ func provisionRow(x *custodian.Index, p *custodian.Provision) *row {
 		d += "; 제공 " + kst(p.Delivered)
 	}
 	r.Decision = d
-	r.File, r.Format = "-", "-"
+
 	if p.ExportID != "" {
 		r.File, r.Format = p.ExportID, "MP4"
 	}
