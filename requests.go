@@ -2,6 +2,7 @@ package custodian
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -417,7 +418,10 @@ func (q *SubjectRequest) CanPostpone(until, today Date, maxDays int, reason stri
 		return Errorf(EINVALID, "새 기한 %s은 지금 기한 %s에서 %d일(%s)을 넘을 수 없습니다", "the new deadline %s may be at most %d days after the current one %s (%s)",
 			until, q.Due, maxDays, q.Due.AddDays(maxDays))
 	}
-	return CheckText(reason, MaxLongText, true)
+	if err := CheckText(reason, MaxLongText, true); err != nil {
+		return err
+	}
+	return nil
 }
 
 // CanDecide reports whether the request may be decided: open, not yet decided, and the
@@ -557,4 +561,20 @@ func DefaultObjection(o Organisation) string {
 		b.WriteString(" 공공기관의 결정에 대해서는 처분이 있음을 안 날부터 90일 이내에 행정심판을 청구하거나 행정소송을 제기할 수 있습니다.")
 	}
 	return b.String()
+}
+
+// NewRequestCode returns a tracking code: 12 characters of an alphabet without look-alikes
+// (about 60 bits), grouped "XXXX-XXXX-XXXX".
+func NewRequestCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 12)
+	rand.Read(b)
+	out := make([]byte, 0, 14)
+	for i, x := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(x)%len(alphabet)])
+	}
+	return string(out)
 }
