@@ -90,7 +90,7 @@ type Service struct {
 	Registry custodian.RegistryService
 	Holder   Holder
 	Catalog  Catalog
-	Deleter  Deleter              // nil: deletion is unavailable (EUNAVAILABLE)
+	Deleter  Deleter               // nil: deletion is unavailable (EUNAVAILABLE)
 	Door     custodian.FootageDoor // logs a deletion as a use of footage before it is done
 	Log      Log
 	Config   Config

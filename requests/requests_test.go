@@ -218,7 +218,7 @@ func (e *env) file(kind, camera string, from, to time.Time) *custodian.SubjectRe
 
 func TestViewRequestEndToEnd(t *testing.T) {
 	e := newEnv(t, "minimal.yaml")
-	e.film("entrance", day0, 10)                  // 10:00–10:10, the requested window among it
+	e.film("entrance", day0, 10)                 // 10:00–10:10, the requested window among it
 	e.film("entrance", day0.Add(2*time.Hour), 5) // 12:00–12:05, not requested
 	e.clock.Set(day0.Add(150 * time.Minute))     // 12:30 the same Thursday
 
@@ -347,7 +347,7 @@ func TestViewRequestEndToEnd(t *testing.T) {
 
 func TestExistenceAnswerFromTheCatalog(t *testing.T) {
 	e := newEnv(t, "minimal.yaml")
-	e.film("entrance", day0, 3)                      // 10:00–10:03
+	e.film("entrance", day0, 3)                     // 10:00–10:03
 	e.film("entrance", day0.Add(10*time.Minute), 2) // 10:10–10:12
 	e.clock.Set(day0.Add(time.Hour))
 	q := e.file(custodian.RequestExistence, "", day0.Add(time.Minute), day0.Add(11*time.Minute))
