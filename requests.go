@@ -578,3 +578,166 @@ func NewRequestCode() string {
 	}
 	return string(out)
 }
+
+// Notices (열람 등 결정 통지서, 연기 통지서). NoticeOf gives the notice as a structure the status
+// page shows as HTML and package pdf prints.
+const (
+	NoticeDecision     = "decision"     // 열람 등 결정 통지서
+	NoticePostponement = "postponement" // 열람 등 연기 통지서
+)
+
+// NoticeField is one row of a notice's table: a label and its value.
+type NoticeField struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// NoticeSection is a titled part of a notice: paragraphs, then list items.
+type NoticeSection struct {
+	Title      string   `json:"title"`
+	Paragraphs []string `json:"paragraphs,omitempty"`
+	Items      []string `json:"items,omitempty"`
+}
+
+// RequestNotice is a notice to the requester, in plain Korean.
+type RequestNotice struct {
+	Type         string          `json:"type"` // NoticeDecision or NoticePostponement
+	Title        string          `json:"title"`
+	Organisation string          `json:"organisation"`
+	Code         string          `json:"code"`
+	Issued       Date            `json:"issued"`
+	Fields       []NoticeField   `json:"fields"`
+	Sections     []NoticeSection `json:"sections"`
+	Closing      string          `json:"closing"` // "위와 같이 통지합니다."
+}
+
+func kst(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(KST).Format("2006-01-02 15:04")
+}
+
+// NoticeOf returns the notice a request is at: the decision notice once decided, the
+// postponement notice (of the last postponement) while postponed; ECONFLICT before either.
+// Its name is the requester's own: the status page masks it where it must.
+func NoticeOf(q *SubjectRequest, org Organisation, issued time.Time) (*RequestNotice, error) {
+	n := &RequestNotice{Organisation: org.Name, Code: q.Code, Issued: DateOf(issued), Closing: "위와 같이 통지합니다."}
+	kind := RequestKindNames[q.Kind][0]
+	period := kst(q.From) + " ~ " + kst(q.To)
+	where := q.Place
+	if cams := q.Cameras(); len(cams) > 0 {
+		where = strings.TrimSpace(where + " (카메라: " + strings.Join(cams, ", ") + ")")
+	}
+	n.Fields = []NoticeField{
+		{"접수 번호", q.Code},
+		{"청구인", q.Name},
+		{"청구 종류", "개인영상정보 " + kind},
+		{"접수일", kst(q.Filed) + " (" + RequestChannelNames[q.Channel][0] + ")"},
+		{"청구한 영상", period + ", " + where},
+	}
+	if q.Relationship != "" {
+		n.Fields = append(n.Fields, NoticeField{"대리인", q.Relationship + " (확인 서류: " + q.ProxyDocument + ")"})
+	}
+	switch {
+	case q.Decision != "":
+		n.Type, n.Title = NoticeDecision, "개인영상정보 열람 등 결정 통지서"
+		n.Fields = append(n.Fields, NoticeField{"결정", DecisionNames[q.Decision][0]}, NoticeField{"결정일", kst(q.Decided)})
+		var body NoticeSection
+		body.Title = "결정 내용"
+		switch q.Decision {
+		case DecisionAllow:
+			body.Paragraphs = append(body.Paragraphs, "청구하신 개인영상정보 "+kind+"을(를) 허용합니다.")
+		case DecisionPartial:
+			body.Paragraphs = append(body.Paragraphs, "청구하신 개인영상정보 "+kind+"을(를) 일부 허용하고, 나머지는 아래 사유로 제한합니다.")
+		case DecisionRefuse:
+			body.Paragraphs = append(body.Paragraphs, "청구하신 개인영상정보 "+kind+"을(를) 아래 사유로 거부합니다.")
+		}
+		if q.Note != "" {
+			body.Paragraphs = append(body.Paragraphs, q.Note)
+		}
+		n.Sections = append(n.Sections, body)
+		if len(q.Grounds) > 0 {
+			s := NoticeSection{Title: "제한 또는 거부의 사유와 근거"}
+			for _, g := range q.Grounds {
+				if rg := Ground(g); rg != nil {
+					s.Items = append(s.Items, rg.Ko+" ("+rg.Article+")")
+				}
+			}
+			n.Sections = append(n.Sections, s)
+		}
+		if a := q.Existence; a != nil {
+			s := NoticeSection{Title: "존재 확인 결과"}
+			if !a.Exists() {
+				s.Paragraphs = []string{"청구하신 기간(" + period + ")에 해당 카메라의 영상은 보관되어 있지 않습니다."}
+			} else {
+				s.Paragraphs = []string{"청구하신 기간에 아래 영상이 보관되어 있습니다."}
+				for _, sp := range a.Spans {
+					s.Items = append(s.Items, sp.Camera+": "+kst(sp.From)+" ~ "+kst(sp.To))
+				}
+			}
+			s.Paragraphs = append(s.Paragraphs, "확인: "+a.Reviewer+", "+kst(a.Computed))
+			n.Sections = append(n.Sections, s)
+		}
+		if d := q.Deletion; d != nil {
+			s := NoticeSection{Title: "삭제 결과"}
+			if d.NotDeleted != "" {
+				s.Paragraphs = []string{d.NotDeleted}
+			} else {
+				s.Paragraphs = []string{fmt.Sprintf("청구하신 영상을 %s에 복구할 수 없도록 삭제하였습니다 (파기 기록 %d건).", kst(d.At), len(d.Destructions))}
+			}
+			n.Sections = append(n.Sections, s)
+		}
+		if d := q.Delivery; d != nil {
+			s := NoticeSection{Title: "열람 방법"}
+			if d.Viewing != nil {
+				s.Paragraphs = append(s.Paragraphs, "현장 열람: "+kst(d.Viewing.At)+" (입회: "+d.Viewing.Attendee+")")
+			}
+			if d.Export != "" {
+				s.Paragraphs = append(s.Paragraphs, "사본 제공: 반출 번호 "+d.Export)
+			}
+			if q.Fee > 0 {
+				s.Paragraphs = append(s.Paragraphs, fmt.Sprintf("수수료(실비): %d원", q.Fee))
+			}
+			n.Sections = append(n.Sections, s)
+		}
+		if q.Decision != DecisionAllow || q.Objection != "" {
+			obj := q.Objection
+			if obj == "" {
+				obj = DefaultObjection(org)
+			}
+			n.Sections = append(n.Sections, NoticeSection{Title: "이의제기 방법", Paragraphs: []string{obj}})
+		}
+	case len(q.Postponements) > 0:
+		p := q.Postponements[len(q.Postponements)-1]
+		n.Type, n.Title = NoticePostponement, "개인영상정보 열람 등 연기 통지서"
+		n.Fields = append(n.Fields, NoticeField{"원래 기한", p.From.Korean()}, NoticeField{"연기한 기한", p.Until.Korean()})
+		n.Sections = append(n.Sections,
+			NoticeSection{Title: "연기 사유", Paragraphs: []string{p.Reason}},
+			NoticeSection{Title: "안내", Paragraphs: []string{"연기 사유가 없어지면 지체 없이 결정하여 알려 드립니다. " + p.Until.Korean() + "까지 결정하여 통지합니다."}},
+			NoticeSection{Title: "이의제기 방법", Paragraphs: []string{DefaultObjection(org)}})
+	default:
+		return nil, Errorf(ECONFLICT, "청구 %s는 아직 결정되거나 연기되지 않아 통지서가 없습니다", "request %s is neither decided nor postponed: there is no notice yet", q.Code)
+	}
+	return n, nil
+}
+
+// Text returns the notice as plain text.
+func (n *RequestNotice) Text() string {
+	var b strings.Builder
+	b.WriteString(n.Title + "\n\n")
+	for _, f := range n.Fields {
+		fmt.Fprintf(&b, "%s: %s\n", f.Label, f.Value)
+	}
+	for _, s := range n.Sections {
+		b.WriteString("\n[" + s.Title + "]\n")
+		for _, p := range s.Paragraphs {
+			b.WriteString(p + "\n")
+		}
+		for _, it := range s.Items {
+			b.WriteString("- " + it + "\n")
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n\n%s\n%s\n", n.Closing, n.Issued.Korean(), n.Organisation)
+	return b.String()
+}
