@@ -56,6 +56,11 @@ type DataKey struct {
 	// Damaged is when the key's wrapped bytes were found not to authenticate under the
 	// master key: the footage under it cannot be read, and a new key took its place.
 	Damaged time.Time `json:"damaged,omitzero"`
+	// Retired is when a selective deletion took this period key out of use: a successor
+	// (whose Replaces is this key's ID) is its camera's key of the day from then on, and
+	// this key is destroyed with the deleted window (docs/design/vault.md).
+	Retired  time.Time `json:"retired,omitzero"`
+	Replaces string    `json:"replaces,omitempty"`
 }
 
 // Data key kinds.
@@ -122,6 +127,27 @@ type Destruction struct {
 	Actor    string    `json:"actor"`
 	KeyID    string    `json:"key_id"`
 	Reason   string    `json:"reason"`
+}
+
+// Deletion is a selective deletion (삭제 on a data subject's request): one camera's footage
+// in [From, To) destroyed irrecoverably. It is stored as an intent before anything changes
+// and finished (Finished set) once its keys are destroyed; the totals are what was
+// destroyed: a segment is destroyed whole, so [SpanFrom, SpanTo) may be wider than asked.
+type Deletion struct {
+	ID       int64     `json:"id"`
+	Camera   string    `json:"camera"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Reason   string    `json:"reason"`
+	Actor    string    `json:"actor"`
+	Created  time.Time `json:"created"`
+	Finished time.Time `json:"finished,omitzero"`
+	Segments int       `json:"segments"`
+	Bytes    int64     `json:"bytes"`
+	SpanFrom time.Time `json:"span_from,omitzero"`
+	SpanTo   time.Time `json:"span_to,omitzero"`
+	// Keys are the IDs of the data keys destroyed, comma-separated.
+	Keys string `json:"keys"`
 }
 
 // Garbage is a file or directory to remove, with the destruction record to write once it is
@@ -223,6 +249,27 @@ type VaultCatalog interface {
 	ActiveHolds(ctx context.Context, camera string, from, to time.Time) ([]Hold, error)
 	// ReleaseHold marks a hold released.
 	ReleaseHold(ctx context.Context, id int64, at time.Time, by string) error
+
+	// RotateKey retires the live period key oldID and stores next (a period key of the same
+	// camera and day, Replaces = oldID) as the camera's key of that day, in one transaction.
+	// If oldID is already retired it stores nothing and returns the day's current key (next
+	// only if there is none). ENOTFOUND if oldID is not a live period key.
+	RotateKey(ctx context.Context, oldID string, at time.Time, next *DataKey) (*DataKey, error)
+	// DestroyRetiredKey, in one transaction: refuses (ECONFLICT) while a segment is being
+	// written under the retired key keyID; removes the wrapped key and marks it destroyed,
+	// deletes its segment rows, stores a garbage entry for each of their files (the last
+	// carrying rec, with its counts and the span of the segments set) and adds the counts
+	// to deletion deletionID. It returns the garbage to finish (none when the key had no
+	// segments). ENOTFOUND if keyID is not a live retired key.
+	DestroyRetiredKey(ctx context.Context, keyID string, deletionID int64, at time.Time, rec *Destruction) ([]Garbage, error)
+	// BeginDeletion stores a deletion intent, setting d.ID.
+	BeginDeletion(ctx context.Context, d *Deletion) error
+	// Deletion returns one deletion; ENOTFOUND if none.
+	Deletion(ctx context.Context, id int64) (*Deletion, error)
+	// PendingDeletions lists the deletions not finished, oldest first.
+	PendingDeletions(ctx context.Context) ([]Deletion, error)
+	// FinishDeletion marks a deletion finished (no error if it already is).
+	FinishDeletion(ctx context.Context, id int64, at time.Time) error
 }
 
 // CameraSecret is the password of a camera's source, sealed under the master key

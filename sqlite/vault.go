@@ -58,13 +58,13 @@ func (db *DB) SetMasterKeyID(ctx context.Context, id string) error {
 	return err
 }
 
-const keyColumns = `id, kind, camera_id, COALESCE(period, ''), COALESCE(hold_id, 0), COALESCE(expires_ns, 0), wrapped, master_key_id, created_ns, COALESCE(destroyed_ns, 0), COALESCE(damaged_ns, 0)`
+const keyColumns = `id, kind, camera_id, COALESCE(period, ''), COALESCE(hold_id, 0), COALESCE(expires_ns, 0), wrapped, master_key_id, created_ns, COALESCE(destroyed_ns, 0), COALESCE(damaged_ns, 0), COALESCE(retired_ns, 0), COALESCE(replaces, '')`
 
 func scanKey(sc interface{ Scan(...any) error }) (*custodian.DataKey, error) {
 	var k custodian.DataKey
 	var period string
-	var expires, created, destroyed, damaged int64
-	if err := sc.Scan(&k.ID, &k.Kind, &k.Camera, &period, &k.HoldID, &expires, &k.Wrapped, &k.MasterKeyID, &created, &destroyed, &damaged); err != nil {
+	var expires, created, destroyed, damaged, retired int64
+	if err := sc.Scan(&k.ID, &k.Kind, &k.Camera, &period, &k.HoldID, &expires, &k.Wrapped, &k.MasterKeyID, &created, &destroyed, &damaged, &retired, &k.Replaces); err != nil {
 		return nil, err
 	}
 	if period != "" {
@@ -74,13 +74,13 @@ func scanKey(sc interface{ Scan(...any) error }) (*custodian.DataKey, error) {
 		}
 		k.Period = d
 	}
-	k.Expires, k.Created, k.Destroyed, k.Damaged = fromNS(expires), fromNS(created), fromNS(destroyed), fromNS(damaged)
+	k.Expires, k.Created, k.Destroyed, k.Damaged, k.Retired = fromNS(expires), fromNS(created), fromNS(destroyed), fromNS(damaged), fromNS(retired)
 	return &k, nil
 }
 
 // PeriodKey returns the period key of a camera and day.
 func (db *DB) PeriodKey(ctx context.Context, camera string, day custodian.Date) (*custodian.DataKey, error) {
-	k, err := scanKey(db.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM data_keys WHERE kind = 'period' AND camera_id = ? AND period = ? AND damaged_ns IS NULL`, camera, day.String()))
+	k, err := scanKey(db.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM data_keys WHERE kind = 'period' AND camera_id = ? AND period = ? AND damaged_ns IS NULL AND retired_ns IS NULL`, camera, day.String()))
 	if isNoRows(err) {
 		return nil, notFound("카메라 %s의 %s 키가 없습니다", "no key for camera %s on %s", camera, day)
 	}
@@ -244,11 +244,20 @@ func (db *DB) segments(ctx context.Context, query string, args ...any) ([]custod
 	return out, rows.Err()
 }
 
-// BeginSegment inserts a segment in state "writing".
+// BeginSegment inserts a segment in state "writing". A segment never begins under a
+// destroyed key (a selective deletion may destroy a key that a writer read just before it
+// was retired): that is refused with ECONFLICT.
 func (db *DB) BeginSegment(ctx context.Context, s *custodian.Segment) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO segments (`+segmentColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, 'writing', ?)`,
-		s.ID, s.Camera, ns(s.Start), ns(s.Start), s.KeyID, s.Path, ns(s.Created), s.RetentionClass)
-	return err
+	res, err := db.db.ExecContext(ctx, `INSERT INTO segments (`+segmentColumns+`) SELECT ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, 'writing', ?
+		WHERE EXISTS (SELECT 1 FROM data_keys WHERE id = ? AND destroyed_ns IS NULL)`,
+		s.ID, s.Camera, ns(s.Start), ns(s.Start), s.KeyID, s.Path, ns(s.Created), s.RetentionClass, s.KeyID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return custodian.Errorf(custodian.ECONFLICT, "키 %s가 파기되어 그 아래에 세그먼트를 기록할 수 없습니다", "key %s is destroyed: no segment can be written under it", s.KeyID)
+	}
+	return nil
 }
 
 // CommitSegment completes a segment.

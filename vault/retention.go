@@ -74,6 +74,9 @@ func (v *Vault) runRetention(ctx context.Context, policy Policy, dryRun bool) (*
 		if err := v.finishReleases(ctx); err != nil {
 			return rep, err
 		}
+		if err := v.finishDeletions(ctx); err != nil {
+			return rep, err
+		}
 		if err := v.releaseDue(ctx, now, rep); err != nil {
 			return rep, err
 		}

@@ -54,6 +54,7 @@ const (
 	ActionKeyRotate        = "keys.rotate"
 	ActionExport           = "footage.export"
 	ActionVerify           = "vault.verify"
+	ActionDelete           = "footage.delete"
 )
 
 // Options configure a vault.
@@ -227,6 +228,11 @@ func parseID(s string) ([idSize]byte, error) {
 func keyDir(k *custodian.DataKey) string {
 	if k.Kind == custodian.KeyHold {
 		return fmt.Sprintf("%s/h-%d", k.Camera, k.HoldID)
+	}
+	if k.Replaces != "" {
+		// A successor of a key retired by a selective deletion: its own directory, so
+		// that the retired key's files can be destroyed without touching its own.
+		return fmt.Sprintf("%s/d-%04d%02d%02d-%s", k.Camera, k.Period.Year, int(k.Period.Month), k.Period.Day, k.ID)
 	}
 	return fmt.Sprintf("%s/d-%04d%02d%02d", k.Camera, k.Period.Year, int(k.Period.Month), k.Period.Day)
 }
