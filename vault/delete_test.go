@@ -48,7 +48,9 @@ func deletionDay(t *testing.T) (*env, []*custodian.Segment, *custodian.Segment) 
 }
 
 // vaultFile is the absolute path of a vault-relative path.
-func (e *env) vaultFile(rel string) string { return filepath.Join(e.data.Path, "vault", filepath.FromSlash(rel)) }
+func (e *env) vaultFile(rel string) string {
+	return filepath.Join(e.data.Path, "vault", filepath.FromSlash(rel))
+}
 
 // checkDeleted checks the state after the window is deleted: the window's segments, their
 // files and their key are gone (the wrapped key in no database file), everything else of
