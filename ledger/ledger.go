@@ -637,3 +637,58 @@ func destroyed(r *row, dests []custodian.Destruction) time.Time {
 	}
 	return latest
 }
+
+// ParseFilter reads a filter as the CLI and the console give it: from and to as dates
+// (YYYY-MM-DD, KST; to includes its day) or RFC 3339 times, the type by its name (use,
+// provision, request, destruction) or its Korean name, a camera ID and a staff member.
+func ParseFilter(from, to, typ, camera, staff string) (custodian.LedgerFilter, error) {
+	var f custodian.LedgerFilter
+	parse := func(name, v string, end bool) (time.Time, error) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return time.Time{}, nil
+		}
+		if d, err := custodian.ParseDate(v); err == nil {
+			if end {
+				d = d.AddDays(1)
+			}
+			return d.Time(), nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return t, custodian.Errorf(custodian.EINVALID, "%s %q는 날짜(YYYY-MM-DD)나 RFC 3339 시각이 아닙니다", "%s %q is not a date (YYYY-MM-DD) or an RFC 3339 time", name, custodian.Clip(v, 64))
+		}
+		return t, nil
+	}
+	var err error
+	if f.From, err = parse("from", from, false); err != nil {
+		return f, err
+	}
+	if f.To, err = parse("to", to, true); err != nil {
+		return f, err
+	}
+	f.Type = strings.TrimSpace(typ)
+	for t, n := range custodian.LedgerTypeNames {
+		if f.Type == n[0] {
+			f.Type = t
+		}
+	}
+	f.Camera, f.Staff = strings.TrimSpace(camera), strings.TrimSpace(staff)
+	return f, f.Check()
+}
+
+// Conditions describes a filter's selections other than its period, in Korean (for the
+// printed ledger's head): "구분: 파기, 카메라: lobby-1".
+func Conditions(f custodian.LedgerFilter) string {
+	var c []string
+	if f.Type != "" {
+		c = append(c, "구분: "+custodian.LedgerTypeNames[f.Type][0])
+	}
+	if f.Camera != "" {
+		c = append(c, "카메라: "+f.Camera)
+	}
+	if f.Staff != "" {
+		c = append(c, "담당자: "+f.Staff)
+	}
+	return strings.Join(c, ", ")
+}
