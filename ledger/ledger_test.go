@@ -374,7 +374,9 @@ func TestRowsOfEachKind(t *testing.T) {
 		t.Fatalf("rows by type %v, want %v", count, want)
 	}
 	// The playback of two cameras.
-	pb := find(rows, func(r custodian.LedgerRow) bool { return r.Staff == "kim" && r.Type == custodian.LedgerUse && len(r.Cameras) == 2 })
+	pb := find(rows, func(r custodian.LedgerRow) bool {
+		return r.Staff == "kim" && r.Type == custodian.LedgerUse && len(r.Cameras) == 2
+	})
 	if len(pb) != 1 {
 		t.Fatalf("playback rows %+v", pb)
 	}
