@@ -235,6 +235,12 @@ func TestRegistryAPIScope(t *testing.T) {
 	for _, ag := range reg.Agreements {
 		t.Errorf("a lead of the office sees agreement %s (of the streets' cameras)", ag.ID)
 	}
+	// The console's registry page shows the same part (it showed all of it).
+	if res, body := lead.do("GET", "/console/registry", nil); res.StatusCode != 200 || !strings.Contains(body, "office-entrances") ||
+		strings.Contains(body, "crime-prevention") || strings.Contains(body, "예시구 관내") || strings.Contains(body, "rtsp://") {
+		t.Errorf("the registry page for a lead of the office: %d, shows crime-prevention: %v, the streets: %v, a source: %v", res.StatusCode,
+			strings.Contains(body, "crime-prevention"), strings.Contains(body, "예시구 관내"), strings.Contains(body, "rtsp://"))
+	}
 	aud := e.client()
 	aud.loginNoTOTP("aud")
 	if reg := get(aud); len(reg.Sites) < 2 || sources(reg) != 0 {

@@ -35,7 +35,13 @@ func (s *Server) registryData(ctx context.Context, c *call) (*registryData, erro
 	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
 		return nil, err
 	}
-	d := &registryData{Registry: reg, Meta: meta, CanEdit: c.can(auth.RegistryEdit, auth.Target{})}
+	d := &registryData{Meta: meta, CanEdit: c.can(auth.RegistryEdit, auth.Target{})}
+	if reg != nil {
+		// The page shows what the API gives: the caller's part, sources only to those who
+		// manage the camera. The editor's text (registry.edit is organisation-wide) is the
+		// whole registry, as it is saved back whole.
+		d.Registry = registryInScope(reg, c)
+	}
 	if reg != nil && d.CanEdit {
 		b, err := yaml.Encode(reg)
 		if err != nil {

@@ -105,7 +105,7 @@ func TestFootageRefusedAfterLogCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, body := c.do("POST", "/api/live", open)
-	if res.StatusCode != 500 || !strings.Contains(body, "the footage was not opened") || !strings.Contains(body, "removed") {
+	if res.StatusCode != 503 || !strings.Contains(body, "the footage was not opened") || !strings.Contains(body, "removed") {
 		t.Fatalf("live after the cut: %d %s", res.StatusCode, body)
 	}
 	if fi, _ := os.Stat(newest); fi.Size() != 64 {

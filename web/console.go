@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"custodian"
-	"custodian/auditlog"
 	"custodian/auth"
 	"custodian/recorder"
 	"custodian/vault"
@@ -60,6 +58,7 @@ func (s *Server) consoleRoutes() {
 	add("POST", "/console/policy", act, auth.PolicyPublish, scopeOrg, s.policyPost)
 	add("GET", "/console/accesslog", act, auth.AccessLogRead, scopeOrg, s.accessLogPage)
 	add("GET", "/console/accesslog/review", act, auth.AccessLogReview, scopeOrg, s.reviewPage)
+	add("GET", "/console/ledger", act, auth.AccessLogRead, scopeOrg, s.ledgerPage)
 	add("GET", "/console/users", act, auth.UsersManage, scopeOrg, s.usersPage)
 	add("POST", "/console/users", act, auth.UsersManage, scopeOrg, s.usersCreate)
 	add("POST", "/console/users/{id}/disable", act, auth.UsersManage, scopeOrg, s.userDisable)
@@ -102,6 +101,7 @@ func (s *Server) consoleRoutes() {
 	api("POST", "/api/policy/publish", act, auth.PolicyPublish, scopeOrg, "publish the registry as the next policy version (notice-period rule)", "json", s.apiPublish)
 	api("GET", "/api/accesslog", act, auth.AccessLogRead, scopeOrg, "access log records (?from, to, actor, action, camera, limit)", "", s.apiAccessLog)
 	api("GET", "/api/accesslog/review", act, auth.AccessLogReview, scopeOrg, "the monthly review (?month=YYYY-MM)", "", s.apiReview)
+	api("GET", "/api/ledger", act, auth.AccessLogRead, scopeOrg, "the ledger (개인영상정보 관리대장): rows derived from the access log, destruction record, requests and provisions (?from, to, type, camera, staff)", "", s.apiLedger)
 	api("GET", "/api/audit/checkpoints", act, auth.AccessLogRead, scopeOrg, "the access log's signed checkpoints after ?since=N, with the public key (for an external witness)", "", s.apiCheckpoints)
 	api("GET", "/api/users", act, auth.UsersManage, scopeOrg, "accounts with their grants", "", s.apiUsers)
 	api("POST", "/api/users", act, auth.UsersManage, scopeOrg, "create an account", "json", s.apiUserCreate)
@@ -315,50 +315,23 @@ func (s *Server) purposes(ctx context.Context) []custodian.Purpose {
 	return reg.Purposes
 }
 
-// statedPurpose checks the purpose of an opening: one of the registry's purposes, or
-// "other" with text; the text (at most 200 characters) adds detail.
+// statedPurpose checks the purpose of an opening (custodian.StatedPurpose) against the
+// registry's purposes.
 func (s *Server) statedPurpose(ctx context.Context, id, text string) (string, error) {
-	text = strings.TrimSpace(text)
-	if utf8.RuneCountInString(text) > 200 {
-		return "", custodian.Errorf(custodian.EINVALID, "목적 설명은 200자 이내로 적어 주십시오", "purpose: the text may have at most 200 characters")
-	}
-	if strings.ContainsAny(text, "\x00\r\n\t") {
-		return "", custodian.Errorf(custodian.EINVALID, "목적 설명에 제어 문자를 쓸 수 없습니다", "purpose: the text may not contain control characters")
-	}
-	if id == "" {
-		return "", custodian.Errorf(custodian.EINVALID, "열람 목적을 고르십시오", "choose the purpose of viewing")
-	}
-	if id == "other" {
-		if utf8.RuneCountInString(text) < 4 {
-			return "", custodian.Errorf(custodian.EINVALID, "기타 목적은 4자 이상으로 구체적으로 적어 주십시오", "for another purpose, describe it in at least 4 characters")
-		}
-		return "기타: " + text, nil
-	}
-	for _, p := range s.purposes(ctx) {
-		if p.ID == id {
-			if text != "" {
-				return p.Name + " — " + text, nil
-			}
-			return p.Name, nil
-		}
-	}
-	return "", custodian.Errorf(custodian.EINVALID, "목적 %q는 등록부에 없습니다", "purpose %q is not in the registry", id)
+	return custodian.StatedPurpose(s.purposes(ctx), id, text)
 }
 
-// openFootage records an opening of footage in the access log and returns its ticket.
-// Nothing is shown unless the record is written.
+// openFootage opens footage through the door (which logs it first) and returns its ticket.
+// Nothing is shown unless the opening was logged.
 func (s *Server) openFootage(ctx context.Context, c *call, kind string, cameras []string, from, to time.Time, purpose string) (*viewTicket, error) {
 	tk := &viewTicket{ID: token(), Session: c.sess.ID, Account: c.acct.ID, Kind: kind, Cameras: cameras, From: from, To: to, Purpose: purpose,
 		Opened: c.now, Expires: c.now.Add(ViewTicketLife)}
-	action := auditlog.ActionLive
+	use := custodian.UseLive
 	if kind == "playback" {
-		action = auditlog.ActionPlayback
+		use = custodian.UsePlayback
 	}
-	for _, cam := range cameras {
-		if _, err := s.Console.Log.Append(ctx, auditlog.Event{Actor: c.acct.Username, Source: c.source, Action: action, Camera: cam,
-			From: from, To: to, Purpose: purpose, Object: "view:" + tk.ID[:12], Detail: c.acct.Name}); err != nil {
-			return nil, custodian.Errorf(custodian.EINTERNAL, "접근 기록을 쓸 수 없어 영상을 열지 않았습니다: %w", "the access log could not be written, so the footage was not opened: %w", err)
-		}
+	if _, err := s.door().Open(ctx, c.access(use, cameras, from, to, purpose, "view:"+tk.ID[:12], c.acct.Name)); err != nil {
+		return nil, err
 	}
 	s.views.add(tk)
 	return tk, nil
@@ -393,8 +366,8 @@ func (s *Server) openLive(ctx context.Context, c *call, cameras []string, purpos
 			return nil, err
 		}
 		if !c.can(auth.FootageLive, tg) {
-			s.Console.Log.Append(ctx, auditlog.Event{Actor: c.actor(), Source: c.source, Action: auditlog.ActionLive, Camera: cam, Result: auditlog.ResultDenied})
-			return nil, custodian.Errorf(custodian.EUNAUTHORIZED, "카메라 %s의 실시간 영상을 볼 권한이 없습니다", "you may not view camera %s live", cam)
+			return nil, s.door().Deny(ctx, c.access(custodian.UseLive, []string{cam}, time.Time{}, time.Time{}, "", "", ""),
+				custodian.Errorf(custodian.EUNAUTHORIZED, "카메라 %s의 실시간 영상을 볼 권한이 없습니다", "you may not view camera %s live", cam))
 		}
 	}
 	purpose, err := s.statedPurpose(ctx, purposeID, text)

@@ -35,9 +35,16 @@ type Console struct {
 	Accounts *accounts.Manager
 	Requests custodian.RequestService
 	Vault    *vault.Vault
-	Log      *auditlog.Log
-	LogDir   string
-	Live     LiveSource
+	// Door is the one door to footage; nil: one over Vault and Log (footage.Door).
+	Door   custodian.FootageDoor
+	Log    *auditlog.Log
+	LogDir string
+	Live   LiveSource
+	// Provisions stores provisions to third parties (nil: those routes answer 503).
+	Provisions custodian.ProvisionService
+	// ProvisionPublishDays is how many days the portal shows a published provision
+	// (custodian.ProvisionPublishDays when 0; docs/design/provisions.md).
+	ProvisionPublishDays int
 	// Status reports the recorder's cameras (nil: the recorder is not running here).
 	Status func() []recorder.Status
 	// Metrics serves /metrics (nil: not served).
@@ -349,8 +356,11 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 		}
 		if !ok {
 			if isFootage(rt.action) {
-				s.Console.Log.Append(r.Context(), auditlog.Event{Actor: c.actor(), Source: c.source, Action: string(rt.action), Camera: r.PathValue("camera"),
-					Object: rt.method + " " + r.URL.Path, Result: auditlog.ResultDenied})
+				var cams []string
+				if cam := r.PathValue("camera"); cam != "" {
+					cams = []string{cam}
+				}
+				s.door().Deny(r.Context(), c.access(strings.TrimPrefix(string(rt.action), "footage."), cams, time.Time{}, time.Time{}, "", rt.method+" "+r.URL.Path, ""), nil)
 			}
 			s.failFor(w, r, c, errForbidden())
 			return

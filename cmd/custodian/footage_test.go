@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,8 +74,10 @@ func TestFootageEndToEnd(t *testing.T) {
 		{[]string{"ingest-file", "--camera", "ulsan-parking", "--start", "yesterday", h264}, 2, "not a time"},
 		{[]string{"ingest-file", "--camera", "ulsan-parking", "--start", "2026-10-01T09:00:00+09:00", h264}, 1, "retention period ended"},
 		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:01", "-o", filepath.Join(dir, "x.mp4")}, 2, "--purpose"},
-		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 08:00", "--purpose", "p", "-o", filepath.Join(dir, "x.mp4")}, 2, "--to"},
-		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 11:00", "--to", "2026-11-22 12:00", "--purpose", "p", "-o", filepath.Join(dir, "x.mp4")}, 1, "no footage"},
+		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 08:00", "--purpose", "other", "--purpose-text", "확인 목적", "-o", filepath.Join(dir, "x.mp4")}, 2, "--to"},
+		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:01", "--purpose", "sightseeing", "-o", filepath.Join(dir, "x.mp4")}, 1, "not in the registry"},
+		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:01", "--purpose", "other", "-o", filepath.Join(dir, "x.mp4")}, 1, "at least 4 characters"},
+		{[]string{"clip", "--camera", "ulsan-parking", "--from", "2026-11-22 11:00", "--to", "2026-11-22 12:00", "--purpose", "other", "--purpose-text", "확인 목적", "-o", filepath.Join(dir, "x.mp4")}, 1, "no footage"},
 	} {
 		code, _, errs := c.run(append([]string{"--lang", "en"}, bad.args...)...)
 		if code != bad.code || !strings.Contains(errs, bad.msg) {
@@ -94,24 +97,24 @@ func TestFootageEndToEnd(t *testing.T) {
 
 	// A clip across both segments, and the whole recording.
 	clip := filepath.Join(dir, "clip.mp4")
-	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00:10", "--to", "2026-11-22 09:01:10", "--purpose", "차량 파손 확인", "-o", clip)
+	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00:10", "--to", "2026-11-22 09:01:10", "--purpose", "other", "--purpose-text", "차량 파손 확인", "-o", clip)
 	if codec, d := probe(t, clip); codec != "h264" || d < 59.5 || d > 62.5 {
 		t.Fatalf("clip: %s %.2f s", codec, d)
 	}
 	whole := filepath.Join(dir, "whole.mp4")
-	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "전체 확인", "-o", whole)
+	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "other", "--purpose-text", "전체 확인", "-o", whole)
 	if codec, d := probe(t, whole); codec != "h264" || d < 79.0 || d > 80.0 {
 		t.Fatalf("whole clip: %s %.2f s (the recording is 79.5 s)", codec, d)
 	}
 	// From the middle of a segment to past the end: the first segment is streamed up to
 	// the keyframe at 30 s (vault.clipStreaming), the length is the catalog's.
 	tail := filepath.Join(dir, "tail.mp4")
-	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00:30", "--to", "2026-11-22 09:05", "--purpose", "끝부분 확인", "-o", tail)
+	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00:30", "--to", "2026-11-22 09:05", "--purpose", "other", "--purpose-text", "끝부분 확인", "-o", tail)
 	if codec, d := probe(t, tail); codec != "h264" || d < 49.0 || d > 50.0 {
 		t.Fatalf("tail clip: %s %.2f s (79.5 s recorded, from 30 s)", codec, d)
 	}
 	hevc := filepath.Join(dir, "hevc.mp4")
-	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "로비 확인", "-o", hevc)
+	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "other", "--purpose-text", "로비 확인", "-o", hevc)
 	if codec, d := probe(t, hevc); codec != "hevc" || d < 79.0 || d > 80.0 {
 		t.Fatalf("hevc clip: %s %.2f s", codec, d)
 	}
@@ -121,10 +124,11 @@ func TestFootageEndToEnd(t *testing.T) {
 	}
 	c.ok("audit", "verify")
 	c.ok("verify", "--level", "hash")
-	// One record per attempt, with its outcome.
+	// One record per opening, written before anything was read (the door): the attempt
+	// that found no footage too. The refused ones (bad purpose, bad period) opened nothing.
 	var events []map[string]any
 	json.Unmarshal([]byte(c.ok("audit", "log", "--action", "footage.export", "--json")), &events)
-	if len(events) != 5 || events[0]["result"] != "error" || events[1]["result"] != "ok" {
+	if len(events) != 5 || events[0]["object"] != "x.mp4" || !strings.Contains(fmt.Sprint(events[0]["detail"]), "opening=") || events[1]["object"] != "clip.mp4" {
 		t.Fatalf("export records: %v", events)
 	}
 
@@ -145,11 +149,11 @@ func TestFootageEndToEnd(t *testing.T) {
 	}
 	// The held segment survives; the rest is gone.
 	held := filepath.Join(dir, "held.mp4")
-	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "보존 영상 확인", "-o", held)
+	c.ok("clip", "--camera", "ulsan-parking", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "other", "--purpose-text", "보존 영상 확인", "-o", held)
 	if _, d := probe(t, held); d < 59 || d > 61 {
 		t.Fatalf("held footage: %.2f s, want the first segment (about 60 s)", d)
 	}
-	if code, _, _ := c.run("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "p", "-o", filepath.Join(dir, "y.mp4")); code != 1 {
+	if code, _, _ := c.run("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:05", "--purpose", "other", "--purpose-text", "확인 목적", "-o", filepath.Join(dir, "y.mp4")); code != 1 {
 		t.Fatal("destroyed footage was clipped")
 	}
 	c.ok("holds", "release", "1")
@@ -240,7 +244,7 @@ func TestIngestDamagedFileRefusedUnlessPartial(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	clip := filepath.Join(dir, "clip.mp4")
-	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:00:20", "--purpose", "확인", "-o", clip)
+	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:00:20", "--purpose", "other", "--purpose-text", "확인", "-o", clip)
 	if st, err := os.Stat(clip); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("clip mode: %v %v, want 0600", st.Mode(), err)
 	}

@@ -156,13 +156,15 @@ func cmdClip(a *app, ctx context.Context, args []string) error {
 	camera := fs.String("camera", "", "카메라 ID")
 	from := fs.String("from", "", "시작 시각")
 	to := fs.String("to", "", "끝 시각")
-	purpose := fs.String("purpose", "", "열람·반출 목적 (필수; 접근 기록에 남음)")
+	purpose := fs.String("purpose", "", "열람·반출 목적: 등록부의 목적 ID 또는 other (필수; 접근 기록에 남음)")
+	purposeText := fs.String("purpose-text", "", "목적 설명 (other이면 필수)")
 	out := fs.String("o", "", "출력 MP4 파일 (output file)")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*purpose) == "" {
-		return a.usagef("--purpose TEXT가 필요합니다: 영상을 열 때마다 목적을 기록합니다 (개인정보 보호법 시행령 제30조)", "--purpose TEXT is required: every opening of footage records its purpose")
+		return a.usagef("--purpose ID가 필요합니다: 등록부의 목적 ID나 other(--purpose-text와 함께). 영상을 열 때마다 목적을 기록합니다 (개인정보 보호법 시행령 제30조)",
+			"--purpose ID is required: a purpose ID of the registry, or other (with --purpose-text); every opening of footage records its purpose")
 	}
 	if *camera == "" {
 		return a.usagef("--camera ID가 필요합니다", "--camera ID is required")
@@ -186,32 +188,29 @@ func cmdClip(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	ev := auditlog.Event{Actor: a.cliActor(), Source: "cli", Action: auditlog.ActionExport, Camera: *camera, From: t0, To: t1,
-		Object: filepath.Base(*out), Purpose: strings.TrimSpace(*purpose), Result: auditlog.ResultOK}
-	// The clip is written to a temporary file; the export is logged (with its outcome)
-	// before the file is put in place, so that no clip exists without its record.
+	stated, err := f.purpose(ctx, *purpose, *purposeText)
+	if err != nil {
+		return err
+	}
+	// The clip is opened through the door, which logs it before anything is read; it is
+	// written to a temporary file and put in place only when whole.
 	o, err := a.create(*out, true)
 	if err != nil {
 		return err
 	}
 	o.mode = 0o600 // footage: readable by its owner only
-	info, err := f.v.Clip(ctx, o.w, *camera, t0, t1)
+	op, err := f.door(a).Open(ctx, custodian.FootageAccess{Actor: a.cliActor(), Source: "cli", Use: custodian.UseExport, Cameras: []string{*camera},
+		From: t0, To: t1, Purpose: stated, Object: filepath.Base(*out)})
 	if err != nil {
-		ev.Result, ev.Detail = auditlog.ResultError, err.Error()
-	} else {
-		ev.Detail = fmt.Sprintf("segments=%d fragments=%d bytes=%d clip=%s~%s", info.Segments, info.Fragments, info.Bytes, kst(info.From), kst(info.To))
+		o.commit(err)
+		return err
 	}
-	if _, lerr := f.log.Append(context.WithoutCancel(ctx), ev); lerr != nil {
-		o.commit(lerr)
-		return fmt.Errorf("the export could not be logged, so the clip was not kept: %w", lerr)
-	}
+	info, err := op.Reader.Clip(ctx, o.w, *camera, t0, t1)
 	if err := o.commit(err); err != nil {
 		return err
 	}
-	{
-		fmt.Fprintf(a.stdout, "%s\n", a.msg(
-			fmt.Sprintf("%s: %s ~ %s, 세그먼트 %d개, 조각 %d개, %s (%s, 재인코딩 없음). 반출 기록: 목적 %q", *out, kst(info.From), kst(info.To), info.Segments, info.Fragments, humanBytes(info.Bytes), info.Codec, ev.Purpose),
-			fmt.Sprintf("%s: %s – %s, %d segments, %d fragments, %s (%s, not re-encoded); logged with purpose %q", *out, kst(info.From), kst(info.To), info.Segments, info.Fragments, humanBytes(info.Bytes), info.Codec, ev.Purpose)))
-	}
+	fmt.Fprintf(a.stdout, "%s\n", a.msg(
+		fmt.Sprintf("%s: %s ~ %s, 세그먼트 %d개, %s (%s, 재인코딩 없음). 반출 기록: 목적 %q", *out, kst(info.From), kst(info.To), info.Segments, humanBytes(info.Bytes), info.Codec, stated),
+		fmt.Sprintf("%s: %s – %s, %d segments, %s (%s, not re-encoded); logged with purpose %q", *out, kst(info.From), kst(info.To), info.Segments, humanBytes(info.Bytes), info.Codec, stated)))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"custodian"
 	"custodian/auditlog"
 	"custodian/datadir"
+	footagedoor "custodian/footage"
 	"custodian/sqlite"
 	"custodian/vault"
 )
@@ -19,7 +20,7 @@ import (
 func init() {
 	register(3,
 		&command{name: "ingest-file", args: "--camera ID --start TIME FILE", ko: "MP4·MPEG-TS 파일(예: 기존 DVR에서 내보낸 영상)을 카메라의 영상으로 가져옵니다", en: "import an MP4 or MPEG-TS file (e.g. an old DVR's export) as a camera's footage", run: cmdIngestFile},
-		&command{name: "clip", args: "--camera ID --from TIME --to TIME --purpose TEXT -o OUT.mp4", ko: "구간의 영상을 MP4 하나로 내보냅니다 (목적 필수, 기록됨)", en: "write one MP4 of a period (a purpose is required; logged)", run: cmdClip},
+		&command{name: "clip", args: "--camera ID --from TIME --to TIME --purpose ID [--purpose-text TEXT] -o OUT.mp4", ko: "구간의 영상을 MP4 하나로 내보냅니다 (목적 필수, 기록됨)", en: "write one MP4 of a period (a purpose is required; logged)", run: cmdClip},
 		&command{name: "footage list", args: "--camera ID [--from TIME] [--to TIME] [--json]", ko: "카메라의 세그먼트와 빈 구간", en: "a camera's segments and gaps", run: cmdFootageList},
 		&command{name: "footage status", args: "[--json]", ko: "카메라별 저장 현황", en: "footage stored per camera", run: cmdFootageStatus},
 		&command{name: "retention run", args: "[--dry-run] [--json]", ko: "보관기간이 지난 영상을 파기합니다 (키 파기 후 파일 삭제)", en: "destroy footage past its retention period (key, then files)", run: cmdRetentionRun},
@@ -579,4 +580,24 @@ func cmdFootageList(a *app, ctx context.Context, args []string) error {
 			fmt.Sprintf("warning: the files of %d segments are missing (deleted or moved outside Custodian); shown as gaps. Check with 'custodian verify' and restore them from a backup", len(missing))))
 	}
 	return nil
+}
+
+// door returns the one door to footage over this vault and access log
+// (docs/design/footage-access.md): every clip or export the CLI writes is opened there.
+func (f *footage) door(a *app) custodian.FootageDoor {
+	return &footagedoor.Door{Vault: f.v, Log: f.log, Now: a.now}
+}
+
+// purpose checks a stated purpose (--purpose ID, --purpose-text TEXT) against the
+// registry's purposes, as the console does (custodian.StatedPurpose).
+func (f *footage) purpose(ctx context.Context, id, text string) (string, error) {
+	reg, _, err := f.db.Registry(ctx)
+	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
+		return "", err
+	}
+	var ps []custodian.Purpose
+	if reg != nil {
+		ps = reg.Purposes
+	}
+	return custodian.StatedPurpose(ps, id, text)
 }
