@@ -146,11 +146,18 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	})
 }
 
-// retentionCycle destroys expired footage now and then every `every`, until ctx ends.
+// retentionCycle releases the holds of closed requests that are due (requests.Service.Sweep)
+// and destroys expired footage, now and then every `every`, until ctx ends.
 func (a *app) retentionCycle(ctx context.Context, f *footage, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		// The holds of closed requests whose release day has come go first (docs/design/requests.md).
+		if n, err := requestService(f, a.now).Sweep(ctx); err != nil && ctx.Err() == nil {
+			slog.Error("releasing the holds of closed requests failed; it runs again at the next cycle", "err", err)
+		} else if n > 0 {
+			slog.Info("request holds released", "requests", n)
+		}
 		reg, _, err := f.db.Registry(ctx)
 		if err == nil {
 			var rep *vault.RetentionReport
