@@ -169,6 +169,7 @@ func (c *call) menu() []menuItem {
 		items = append(items, menuItem{"/console/policy", "방침 공고", "Policy"})
 	}
 	add(auth.AccessLogRead, menuItem{"/console/accesslog", "접근 기록", "Access log"})
+	add(auth.AccessLogRead, menuItem{"/console/ledger", "관리대장", "Ledger"})
 	if auth.Can(c.grants, auth.UsersManage, auth.Target{}, c.now) {
 		items = append(items, menuItem{"/console/users", "사용자·권한", "Users"})
 	}
