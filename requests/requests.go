@@ -18,10 +18,12 @@ import (
 	"custodian/auditlog"
 )
 
-// Holder places and releases legal holds on footage (*vault.Vault).
+// Holder places, lists and releases legal holds on footage (*vault.Vault).
 type Holder interface {
 	AddHold(ctx context.Context, camera string, from, to time.Time, reason string, until custodian.Date, by string) (*custodian.Hold, error)
 	ReleaseHold(ctx context.Context, id int64, by string) (*custodian.Destruction, error)
+	// Holds lists the holds, active ones only unless all is set.
+	Holds(ctx context.Context, all bool) ([]custodian.Hold, error)
 }
 
 // Catalog lists the stored segments of a camera over a period (*vault.Vault).

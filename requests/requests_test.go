@@ -507,3 +507,79 @@ func TestIntakeChecks(t *testing.T) {
 		t.Errorf("due %s, want %s", q.Due, want)
 	}
 }
+
+func TestDeletionEndToEnd(t *testing.T) {
+	e := newEnv(t, "minimal.yaml")
+	if e.s.Deleter == nil {
+		t.Fatal("the vault has no DeleteWindow")
+	}
+	e.film("entrance", day0, 10) // 10:00–10:10
+	e.clock.Set(day0.Add(time.Hour))
+	q := e.file(custodian.RequestDeletion, "entrance", day0.Add(2*time.Minute), day0.Add(5*time.Minute))
+	_, err := e.s.Delete(e.ctx, q.ID, operator)
+	wantCode(t, err, custodian.ECONFLICT, "decision", "delete before the decision")
+	if _, err := e.s.Identify(e.ctx, q.ID, custodian.IdentityCheck{Method: custodian.IdentityInPerson}, operator); err != nil {
+		t.Fatal(err)
+	}
+	if q, err = e.s.Decide(e.ctx, q.ID, custodian.DecisionAllow, nil, "", "", operator); err != nil {
+		t.Fatal(err)
+	}
+	// An investigation's hold over the window keeps the footage: refused, nothing changed.
+	police, err := e.v.AddHold(e.ctx, "entrance", day0, day0.Add(4*time.Minute), "경찰 수사 협조 공문 2026-123", custodian.Date{}, "lee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.Delete(e.ctx, q.ID, operator)
+	wantCode(t, err, custodian.ECONFLICT, "another hold", "deletion under another hold")
+	e.unchanged(q, "deletion under another hold")
+	if n := e.segments("entrance", day0, day0.Add(time.Hour)); n != 10 {
+		t.Fatalf("%d segments after a refused deletion, want 10", n)
+	}
+	if _, err := e.v.ReleaseHold(e.ctx, police.ID, "lee"); err != nil {
+		t.Fatal(err)
+	}
+	q, err = e.s.Delete(e.ctx, q.ID, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Deletion.Destructions) != 1 || q.Preservation.Released.IsZero() {
+		t.Errorf("deletion %+v, preservation %+v", q.Deletion, q.Preservation)
+	}
+	if n := e.segments("entrance", day0.Add(2*time.Minute), day0.Add(5*time.Minute)); n != 0 {
+		t.Errorf("%d segments left in the deleted window", n)
+	}
+	if a, b := e.segments("entrance", day0, day0.Add(2*time.Minute)), e.segments("entrance", day0.Add(5*time.Minute), day0.Add(10*time.Minute)); a != 2 || b != 5 {
+		t.Errorf("around the window: %d and %d segments, want 2 and 5", a, b)
+	}
+	ds, err := e.db.Destructions(e.ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range ds {
+		found = found || d.ID == q.Deletion.Destructions[0]
+	}
+	if !found {
+		t.Errorf("destruction record %d not in the record %+v", q.Deletion.Destructions[0], ds)
+	}
+	_, err = e.s.Delete(e.ctx, q.ID, operator)
+	wantCode(t, err, custodian.ECONFLICT, "already", "delete twice")
+	q, err = e.s.Close(e.ctx, q.ID, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Preservation.Release.IsZero() {
+		t.Errorf("a release is scheduled for holds already released: %s", q.Preservation.Release)
+	}
+	// The deletion went through the door: one footage.delete record for the request.
+	var deletes int
+	auditlog.Scan(e.ctx, e.data.File("audit"), auditlog.Filter{}, func(ev auditlog.Event) error {
+		if ev.Action == "footage.delete" && ev.Object == "request:"+itoa(q.ID) {
+			deletes++
+		}
+		return nil
+	})
+	if deletes != 1 {
+		t.Errorf("%d footage.delete records, want 1", deletes)
+	}
+}

@@ -365,8 +365,10 @@ func Spans(camera string, segs []custodian.Segment, from, to time.Time) []custod
 
 // Delete destroys the requested window of every camera of an allowed deletion request
 // (the vault re-encrypts the rest of each camera-day), after logging it through the
-// footage door, and records the destruction records. Under no_selective_deletion it is
-// refused: ExplainNoDeletion records why.
+// footage door, and records the destruction records. Another active hold over the window
+// refuses it before anything is done; the request's own holds are released first (they
+// would keep what is to be deleted). Under no_selective_deletion it is refused:
+// ExplainNoDeletion records why.
 func (s *Service) Delete(ctx context.Context, id int64, a Actor) (*custodian.SubjectRequest, error) {
 	if err := checkActor(a); err != nil {
 		return nil, err
@@ -386,14 +388,38 @@ func (s *Service) Delete(ctx context.Context, id int64, a Actor) (*custodian.Sub
 		return nil, custodian.Errorf(custodian.EUNAVAILABLE, "선택 삭제를 할 수 없습니다 (금고가 열려 있지 않습니다)", "selective deletion is not available (the vault is not open)")
 	}
 	cams := q.Cameras()
+	// Another hold over the window (an investigation's, another request's) keeps the
+	// footage: refuse before anything is done.
+	holds, err := s.Holder.Holds(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range holds {
+		if !slices.Contains(q.Preservation.Holds, h.ID) && slices.Contains(cams, h.Camera) && h.From.Before(q.To) && q.From.Before(h.To) {
+			return nil, custodian.Errorf(custodian.ECONFLICT, "카메라 %s의 청구 구간은 다른 보존 조치 %d(%s)로 보존 중이어서 삭제할 수 없습니다: 그 보존이 끝난 뒤 삭제하거나, 삭제하지 못하는 사유를 결정에 적으십시오",
+				"camera %s: the window is kept by another hold, %d (%s), and cannot be deleted; delete once it ends, or state why it cannot be deleted", h.Camera, h.ID, custodian.Clip(h.Reason, 80))
+		}
+	}
 	purpose := fmt.Sprintf("정보주체 삭제 요구 (청구 %s)", q.Code)
 	if _, err := s.Door.Open(ctx, custodian.FootageAccess{Actor: a.Name, Source: a.Source, Use: custodian.UseDelete, Cameras: cams, From: q.From, To: q.To,
 		Purpose: purpose, Object: object(q), Request: q.ID}); err != nil {
 		return nil, err
 	}
+	// The request's own holds would keep what it asks to delete: they end now.
+	for _, h := range q.Preservation.Holds {
+		if _, err := s.Holder.ReleaseHold(ctx, h, a.Name); err != nil && custodian.ErrorCode(err) != custodian.ECONFLICT {
+			return nil, err
+		}
+	}
+	if len(q.Preservation.Holds) > 0 {
+		q.Preservation.Released = s.now()
+	}
 	out := &custodian.DeletionOutcome{At: s.now(), By: a.Name}
 	for _, c := range cams {
 		d, err := s.Deleter.DeleteWindow(ctx, c, q.From, q.To, purpose, a.Name)
+		if custodian.ErrorCode(err) == custodian.ENOTFOUND {
+			continue // no footage of this camera in the window (never recorded, or gone)
+		}
 		if err != nil {
 			if len(out.Destructions) > 0 {
 				// What was destroyed stays recorded in the history even though the step failed.
@@ -559,7 +585,7 @@ func (s *Service) Withdraw(ctx context.Context, id int64, reason string, a Actor
 func (s *Service) end(ctx context.Context, q *custodian.SubjectRequest, status, reason string, a Actor) error {
 	now := s.now()
 	q.Status, q.Closed, q.ClosedBy = status, now, a.Name
-	if len(q.Preservation.Holds) > 0 {
+	if len(q.Preservation.Holds) > 0 && q.Preservation.Released.IsZero() {
 		q.Preservation.Release = custodian.DateOf(now).AddDays(s.releaseDays())
 	}
 	action, detail := ActionClose, "release="+q.Preservation.Release.String()
