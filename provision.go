@@ -252,7 +252,7 @@ func (p *Provision) Validate(reg *Registry, now time.Time) error {
 	}{
 		{"agency", p.Agency, 100, true}, {"department", p.Department, 100, false}, {"officer", p.Officer, 50, p.Kind == ProvisionThirdParty},
 		{"contact", p.Contact, 100, false}, {"letter_no", p.LetterNo, 100, false}, {"basis", p.Basis, 200, p.Ground == 2},
-		{"purpose", p.Purpose, 500, true}, {"items", p.Items, 500, false}, {"restrictions", p.Restrictions, 2000, p.Kind == ProvisionThirdParty},
+		{"purpose", p.Purpose, 500, true}, {"items", p.Items, 500, false}, {"restrictions", p.Restrictions, 2000, p.Kind == ProvisionThirdParty && p.Channel == ProvisionByStaff},
 		{"note", p.Note, 2000, false},
 	} {
 		if err := checkProvText(f.name, f.v, f.max, f.required); err != nil {
@@ -378,8 +378,10 @@ func provState(p *Provision, want, doing string) error {
 // Approve records the responsible manager's approval. The approver may not be the account
 // that filed the provision (four eyes). pledge records that the security pledge was
 // received (it may be ticked at approval); a provision to a third party of recorded
-// footage is approved only once it has been.
-func (p *Provision) Approve(by, name string, pledge bool, at time.Time) error {
+// footage is approved only once it has been. restrictions, when not empty, replaces the
+// restrictions asked of the recipient (an agency's request comes without them); a
+// provision to a third party is approved only with them (Art. 18(5)).
+func (p *Provision) Approve(by, name string, pledge bool, restrictions string, at time.Time) error {
 	if err := provState(p, ProvisionRequested, "approved"); err != nil {
 		return err
 	}
@@ -389,6 +391,17 @@ func (p *Provision) Approve(by, name string, pledge bool, at time.Time) error {
 	if p.Kind == ProvisionThirdParty && !p.Pledge && !pledge && p.Form != ProvisionLive {
 		return Errorf(ECONFLICT, "보안서약서를 받았다고 기록한 뒤에 승인하십시오", "record that the security pledge was received before approving")
 	}
+	if restrictions = strings.TrimSpace(restrictions); restrictions != "" {
+		if err := checkProvText("restrictions", restrictions, 2000, true); err != nil {
+			return err
+		}
+	} else {
+		restrictions = p.Restrictions
+	}
+	if p.Kind == ProvisionThirdParty && strings.TrimSpace(restrictions) == "" {
+		return Errorf(EINVALID, "받는 자에게 요청할 이용 제한·안전성 확보 조치를 적으십시오 (제18조제5항)", "state the restrictions and safety measures asked of the recipient (Art. 18(5))")
+	}
+	p.Restrictions = restrictions
 	p.Pledge = p.Pledge || pledge
 	p.Status, p.DecidedBy, p.DeciderName, p.Decided, p.Updated = ProvisionApproved, by, name, at, at
 	return nil

@@ -96,19 +96,19 @@ func TestProvisionValidate(t *testing.T) {
 func TestProvisionWorkflow(t *testing.T) {
 	p := policeProvision()
 	p.ID, p.Status = 1, custodian.ProvisionRequested
-	if err := p.Approve("clerk", "담당자", true, provNow); custodian.ErrorCode(err) != custodian.EUNAUTHORIZED {
+	if err := p.Approve("clerk", "담당자", true, "", provNow); custodian.ErrorCode(err) != custodian.EUNAUTHORIZED {
 		t.Fatalf("approval by the requester: %v, want unauthorized", err)
 	}
 	if p.Status != custodian.ProvisionRequested || p.Pledge {
 		t.Fatalf("a refused approval changed the provision: %+v", p)
 	}
-	if err := p.Approve("manager", "관리책임자", false, provNow); custodian.ErrorCode(err) != custodian.ECONFLICT {
+	if err := p.Approve("manager", "관리책임자", false, "", provNow); custodian.ErrorCode(err) != custodian.ECONFLICT {
 		t.Fatalf("approval without a security pledge: %v, want conflict", err)
 	}
 	if err := p.Deliver("clerk", "", "김수사", "", provNow); custodian.ErrorCode(err) != custodian.ECONFLICT {
 		t.Fatalf("delivery before approval: %v", err)
 	}
-	if err := p.Approve("manager", "관리책임자", true, provNow); err != nil {
+	if err := p.Approve("manager", "관리책임자", true, "", provNow); err != nil {
 		t.Fatal(err)
 	}
 	if p.Status != custodian.ProvisionApproved || p.DecidedBy != "manager" || !p.Pledge {

@@ -39,7 +39,7 @@ func TestProvisionsStore(t *testing.T) {
 		t.Fatal("a self-approval was stored")
 	}
 	a := *got
-	if err := a.Approve("manager", "관리책임자", true, now); err != nil {
+	if err := a.Approve("manager", "관리책임자", true, "", now); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.UpdateProvision(ctx, &a, custodian.ProvisionRequested); err != nil {

@@ -120,6 +120,7 @@ func newConsole(t *testing.T) *consoleEnv {
 	s := web.New(db, db)
 	s.Now = time.Now
 	s.Console = &web.Console{Accounts: e.m, Requests: db, Vault: v, Log: log, LogDir: logDir}
+	s.Console.Provisions = db
 	s.SetRateLimits(1000, 1000, 1000)
 	e.s = s
 	e.ts = httptest.NewServer(s)

@@ -98,6 +98,7 @@ func (s *Server) routes() {
 		w.Write([]byte("ok\n"))
 	})
 	s.consoleRoutes()
+	s.provisionRoutes()
 }
 
 // ServeHTTP serves a request with the security headers every response carries.
