@@ -74,6 +74,8 @@ type Options struct {
 	// Passphrase, when set, encrypts the package for its recipient (age, scrypt); the
 	// output must then be a .zip or .zip.age path, and the file written is <name>.zip.age.
 	Passphrase []byte
+	// WorkFactor is the scrypt work factor (log2) of the encryption; 0: age's default (18).
+	WorkFactor int
 	// Progress, when set, is called as MP4s are written.
 	Progress func(Progress)
 	// Now is the clock (time.Now when nil).
@@ -498,7 +500,7 @@ func Build(ctx context.Context, spec Spec, r custodian.FootageReader, key ed2551
 		return res, nil
 	}
 	tmp := filepath.Join(stage, ".package.tmp")
-	n, err := writeZip(ctx, tmp, stage, names, opt.Passphrase)
+	n, err := writeZip(ctx, tmp, stage, names, opt.Passphrase, opt.WorkFactor)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err
@@ -623,7 +625,7 @@ func (w *hashWriter) Write(b []byte) (int, error) {
 
 // writeZip writes the named files of dir as a zip (stored, not compressed: footage does
 // not compress) to name, encrypted with passphrase when set, and syncs it.
-func writeZip(ctx context.Context, name, dir string, names []string, passphrase []byte) (int64, error) {
+func writeZip(ctx context.Context, name, dir string, names []string, passphrase []byte, workFactor int) (int64, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return 0, unavailable(name, err)
@@ -635,6 +637,9 @@ func writeZip(ctx context.Context, name, dir string, names []string, passphrase 
 		rcp, err := age.NewScryptRecipient(string(passphrase))
 		if err != nil {
 			return 0, custodian.Errorf(custodian.EINVALID, "암호를 쓸 수 없습니다: %w", "cannot use the passphrase: %w", err)
+		}
+		if workFactor > 0 {
+			rcp.SetWorkFactor(workFactor)
 		}
 		if enc, err = age.Encrypt(f, rcp); err != nil {
 			return 0, err

@@ -507,7 +507,7 @@ func TestFailedExportLeavesNothing(t *testing.T) {
 func TestEncryptedForRecipient(t *testing.T) {
 	e := newEnv(t)
 	out := filepath.Join(e.out, "enc.zip")
-	res, err := e.build(e.spec("EXP-encrypted-1"), out, export.Options{Passphrase: []byte("correct horse battery staple")})
+	res, err := e.build(e.spec("EXP-encrypted-1"), out, export.Options{Passphrase: []byte("correct horse battery staple"), WorkFactor: 12})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +42,15 @@ type Verification struct {
 
 // OK reports whether nothing is wrong.
 func (v *Verification) OK() bool { return len(v.Mismatches) == 0 }
+
+// unreadable adds a file that is missing or cannot be read.
+func (v *Verification) unreadable(file string, err error) {
+	if errors.Is(err, os.ErrNotExist) {
+		v.add(file, "없습니다", "missing")
+	} else {
+		v.add(file, "읽을 수 없습니다: %v", "unreadable: %v", err)
+	}
+}
 
 func (v *Verification) add(file, ko, en string, args ...any) {
 	v.Mismatches = append(v.Mismatches, Mismatch{File: file, Ko: fmt.Sprintf(ko, args...), What: fmt.Sprintf(en, args...)})
@@ -140,6 +150,9 @@ func (p *pkg) has(name string) bool {
 
 // readSmall reads a file of the package that is at most max bytes.
 func (p *pkg) readSmall(name string, max int64) ([]byte, error) {
+	if !p.has(name) {
+		return nil, os.ErrNotExist
+	}
 	rc, err := p.open(name)
 	if err != nil {
 		return nil, err
@@ -185,7 +198,7 @@ func verify(path string, key ed25519.PublicKey) (*Verification, error) {
 		v.KeyFrom = "package"
 		b, err := p.readSmall(PublicKeyFile, 4096)
 		if err != nil {
-			v.add(PublicKeyFile, "없거나 읽을 수 없습니다", "missing or unreadable")
+			v.unreadable(PublicKeyFile, err)
 		} else if key, err = ParsePublicKeyPEM(b); err != nil {
 			v.add(PublicKeyFile, "Ed25519 공개 키(PEM)가 아닙니다", "not an Ed25519 public key (PEM)")
 			key = nil
@@ -197,12 +210,13 @@ func verify(path string, key ed25519.PublicKey) (*Verification, error) {
 	// The manifest and its signature.
 	mb, err := p.readSmall(ManifestFile, 64<<20)
 	if err != nil {
-		v.add(ManifestFile, "없거나 읽을 수 없습니다", "missing or unreadable")
+		v.unreadable(ManifestFile, err)
+		mb = nil
 	}
 	sig, serr := p.readSmall(SignatureFile, 1024)
 	switch {
 	case serr != nil:
-		v.add(SignatureFile, "없거나 읽을 수 없습니다", "missing or unreadable")
+		v.unreadable(SignatureFile, serr)
 	case len(sig) != ed25519.SignatureSize:
 		v.add(SignatureFile, "Ed25519 서명이 아닙니다 (%d바이트, 64바이트여야 함)", "not an Ed25519 signature (%d bytes, want 64)", len(sig))
 	case key != nil && mb != nil:
