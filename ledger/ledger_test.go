@@ -172,11 +172,9 @@ func (f *fixture) populate(t *testing.T) {
 	cams, from, to = period("gate-1")
 	f.open(t, custodian.FootageAccess{Actor: "kim", Use: custodian.UsePlayback, Cameras: cams, From: from, To: to, Purpose: "시설안전 및 화재 예방", Object: "view:abcdef012345"})
 	for i := 0; i < 2; i++ {
-		if _, err := f.log.Append(f.ctx, auditlog.Event{Actor: "kim", Source: "10.0.0.5:40000", Action: auditlog.ActionPlayback, Camera: "gate-1",
-			From: from.Add(time.Duration(i) * 30 * time.Second), To: from.Add(time.Duration(i+1) * 30 * time.Second), Purpose: "시설안전 및 화재 예방",
-			Object: "view:abcdef012345", Detail: "window served (from the keyframe at or before its start)"}); err != nil {
-			t.Fatal(err)
-		}
+		w0 := from.Add(time.Duration(i) * 30 * time.Second)
+		f.open(t, custodian.FootageAccess{Actor: "kim", Use: custodian.UsePlayback, Cameras: cams, From: w0, To: w0.Add(30 * time.Second),
+			Purpose: "시설안전 및 화재 예방", Object: "view:abcdef012345", Detail: "window served (from the keyframe at or before its start)"})
 	}
 	// An export by the CLI for another purpose.
 	cams, from, to = period("lobby-2")
