@@ -9,7 +9,9 @@ import (
 )
 
 func TestDueDate(t *testing.T) {
-	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, custodian.KST) }
+	at := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, custodian.KST)
+	}
 	day := func(y int, m time.Month, d int) custodian.Date { return custodian.Date{Year: y, Month: m, Day: d} }
 	chuseok := map[custodian.Date]bool{day(2026, 9, 24): true, day(2026, 9, 25): true, day(2026, 9, 28): true}
 	for _, c := range []struct {
