@@ -74,7 +74,8 @@ func TokenHash(token string) []byte {
 // ErrDownloadLink is the one answer to a download link that is unknown, expired or used
 // up: which of the three is not told.
 func ErrDownloadLink() error {
-	return Errorf(ENOTFOUND, "내려받기 링크가 없거나 만료되었거나 사용 횟수를 다 썼습니다", "the download link does not exist, has expired, or has been used up")
+	return Errorf(ENOTFOUND, "내려받기 링크가 없거나, 기간이 지났거나, 정해진 횟수를 다 썼습니다. 영상을 받을 담당 부서에 새 링크를 요청하십시오",
+		"the download link does not exist, has expired, or has been used up; ask the office for a new link")
 }
 
 // ExportService keeps the exports made and their download links.
