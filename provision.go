@@ -514,3 +514,42 @@ func Publications(reg *Registry, ps []Provision, now time.Time, days int) []Publ
 	})
 	return out
 }
+
+// DeliveryAccess is the opening of footage a delivery makes through the footage door, tied
+// to the provision: on-site viewing (UseView, the attendee in the detail), a copy handed
+// over (UseExport, the export package's ID as the object), or live view under the
+// agreement (UseProvision, from now on). The purpose logged names the kind and the ground.
+func (p *Provision) DeliveryAccess(actor, source, exportID, attendee string, now time.Time) FootageAccess {
+	purpose := fmt.Sprintf("%s (제18조제2항제%d호): %s", ProvisionKindNames[p.Kind][0], p.Ground, p.Purpose)
+	if r := []rune(purpose); len(r) > 300 {
+		purpose = string(r[:300]) + "…"
+	}
+	a := FootageAccess{Actor: actor, Source: source, Use: UseView, Cameras: p.Cameras, From: p.From, To: p.To, Purpose: purpose,
+		Object: fmt.Sprintf("provision:%d", p.ID), Provision: p.ID}
+	switch p.Form {
+	case ProvisionOnSite:
+		a.Detail = "attendee=" + strings.Join(strings.Fields(attendee), "_")
+	case ProvisionCopy:
+		a.Use, a.Object = UseExport, strings.TrimSpace(exportID)
+	case ProvisionLive:
+		a.Use, a.From, a.To = UseProvision, now, time.Time{}
+	}
+	return a
+}
+
+// CheckExport checks that an export package is the copy of this provision: made for it
+// (the export's provision number), of its cameras, within its period.
+func (p *Provision) CheckExport(e *Export) error {
+	if e.Provision != p.ID {
+		return provField("export_id", "반출 %s는 제공 기록 %d번을 위해 만든 것이 아닙니다 (footage export --provision %d)", "export %s was not made for provision %d (footage export --provision %d)", e.ID, p.ID, p.ID)
+	}
+	for _, c := range e.Cameras {
+		if !slices.Contains(p.Cameras, c) {
+			return provField("export_id", "반출 %s의 카메라 %s는 제공 기록에 없습니다", "export %s holds camera %s, which the provision does not name", e.ID, c)
+		}
+	}
+	if e.From.Before(p.From) || e.To.After(p.To) {
+		return provField("export_id", "반출 %s의 기간이 제공 기록의 기간 밖입니다", "export %s covers time outside the provision's period", e.ID)
+	}
+	return nil
+}

@@ -388,7 +388,7 @@ func (s *Server) doStep(ctx context.Context, c *call, step, idText string, in st
 			break
 		}
 		var o *custodian.FootageOpening
-		o, err = s.door().Open(ctx, deliveryAccess(c, p, in))
+		o, err = s.door().Open(ctx, p.DeliveryAccess(c.actor(), c.source, in.ExportID, in.Attendee, c.now))
 		if err != nil {
 			break
 		}
@@ -412,28 +412,6 @@ func (s *Server) doStep(ctx context.Context, c *call, step, idText string, in st
 		return p, "", err
 	}
 	return &q, view, nil
-}
-
-// deliveryAccess is the opening of footage that a delivery makes through the door: on-site
-// viewing (UseView), a copy handed over (UseExport, the export package's ID as the object),
-// or live view under the agreement (UseProvision); each tied to the provision.
-func deliveryAccess(c *call, p *custodian.Provision, in stepInput) custodian.FootageAccess {
-	g := custodian.ProvisionGroundOf(p.Ground)
-	purpose := fmt.Sprintf("%s (제18조제2항제%d호): %s", custodian.ProvisionKindNames[p.Kind][0], g.Item, p.Purpose)
-	if len([]rune(purpose)) > 300 {
-		purpose = string([]rune(purpose)[:300]) + "…"
-	}
-	a := c.access(custodian.UseView, p.Cameras, p.From, p.To, purpose, fmt.Sprintf("provision:%d", p.ID), "")
-	a.Provision = p.ID
-	switch p.Form {
-	case custodian.ProvisionOnSite:
-		a.Detail = "attendee=" + strings.Join(strings.Fields(in.Attendee), "_")
-	case custodian.ProvisionCopy:
-		a.Use, a.Object = custodian.UseExport, strings.TrimSpace(in.ExportID)
-	case custodian.ProvisionLive:
-		a.Use, a.From, a.To = custodian.UseProvision, c.now, time.Time{}
-	}
-	return a
 }
 
 // Pages.
