@@ -59,6 +59,22 @@ func Belongs(e auditlog.Event) bool {
 	return e.Result == auditlog.ResultOK && slices.Contains(Actions, e.Action)
 }
 
+// deletionKey is the first data key named by the vault's record of a selective deletion
+// (action footage.delete, object "deletion-N", detail "by=… segments=N keys=K1,K2"); ""
+// for any other record.
+func deletionKey(e auditlog.Event) string {
+	if e.Action != auditlog.ActionDelete || e.Result != auditlog.ResultOK || !strings.HasPrefix(e.Object, "deletion-") || strings.Contains(e.Detail, "opening=") {
+		return ""
+	}
+	for _, w := range strings.Fields(e.Detail) {
+		if keys, ok := strings.CutPrefix(w, "keys="); ok {
+			k, _, _ := strings.Cut(keys, ",")
+			return k
+		}
+	}
+	return ""
+}
+
 // refs are the references the door (footage.Door) writes at the start of a record's
 // detail: "request=N provision=N opening=ID …".
 type refs struct {
@@ -120,7 +136,8 @@ type group struct {
 // row is a ledger row being built, with the actors of its records (for the staff filter).
 type row struct {
 	custodian.LedgerRow
-	actors []string
+	actors   []string
+	deletion *custodian.DeletionOutcome // a request's deletion
 }
 
 // Rows derives the ledger's rows that f selects, numbered 1, 2, 3, … in time order.
@@ -142,6 +159,13 @@ func (l *Ledger) Rows(ctx context.Context, f custodian.LedgerFilter) ([]custodia
 		err := auditlog.Scan(ctx, l.LogDir, auditlog.Filter{From: f.From}, func(e auditlog.Event) error {
 			if e.Action == auditlog.ActionRetentionDestroy && e.Result == auditlog.ResultOK {
 				destroyRecs[e.Object] = append(destroyRecs[e.Object], e.Seq)
+				return nil
+			}
+			// The vault's record of a selective deletion ("deletion-N", "keys=…") is the
+			// destruction's, not an opening: it goes with the destruction record of the
+			// first key it names.
+			if key := deletionKey(e); key != "" {
+				destroyRecs[key] = append(destroyRecs[key], e.Seq)
 				return nil
 			}
 			if !Belongs(e) {
@@ -217,8 +241,20 @@ func (l *Ledger) Rows(ctx context.Context, f custodian.LedgerFilter) ([]custodia
 		}
 		rows = append(rows, openingRow(x, purposes, g))
 	}
+	// A deletion on a data subject's request names its destruction records: their rows
+	// name the request.
+	forRequest := map[int64]int64{}
+	for id, r := range byRequest {
+		if q := r.deletion; q != nil {
+			for _, d := range q.Destructions {
+				forRequest[d] = id
+			}
+		}
+	}
 	for i := range dests {
-		rows = append(rows, destructionRow(x, &dests[i], destroyRecs[dests[i].KeyID]))
+		r := destructionRow(x, &dests[i], destroyRecs[dests[i].KeyID])
+		r.Source.Request = forRequest[dests[i].ID]
+		rows = append(rows, r)
 	}
 	for _, r := range rows {
 		r.Destroyed = destroyed(r, dests)
@@ -387,6 +423,7 @@ func requestRow(x *custodian.Index, q *custodian.SubjectRequest) *row {
 		r.Cameras = []custodian.LedgerCamera{{Location: q.Place}}
 	}
 	r.Source.Request = q.ID
+	r.deletion = q.Deletion
 	retention(x, &r.LedgerRow)
 	return r
 }

@@ -88,6 +88,8 @@ type fixture struct {
 	// What the fixture did.
 	request   *custodian.SubjectRequest
 	provision *custodian.Provision
+	deletion  *custodian.SubjectRequest
+	deleted   *custodian.Destruction
 	denied    int
 }
 
@@ -224,6 +226,27 @@ func (f *fixture) populate(t *testing.T) {
 	if rep, err := f.v.RunRetention(f.ctx, policy, false); err != nil || len(rep.Destroyed) != 2 {
 		t.Fatalf("retention: %+v %v", rep, err)
 	}
+
+	// A deletion request: the window is opened for deletion through the door, destroyed by
+	// the vault, and the request names the destruction record.
+	del := &custodian.SubjectRequest{Code: "R-TEST-0002", Kind: custodian.RequestDeletion, Name: "김삭제", Contact: "010-1111-1111", From: day0.Add(24 * time.Hour),
+		To: day0.Add(24*time.Hour + time.Minute), Camera: "lobby-1", Purpose: "제 모습 삭제", Channel: "desk", Filed: f.clock.Now(), Due: custodian.DateOf(day0).AddDays(40),
+		Status: custodian.RequestDecided, Updated: f.clock.Now(), Decision: custodian.DecisionAllow, Decided: f.clock.Now(), DecidedBy: "manager"}
+	if err := f.db.CreateRequest(f.ctx, del); err != nil {
+		t.Fatal(err)
+	}
+	f.open(t, custodian.FootageAccess{Actor: "manager", Use: custodian.UseDelete, Cameras: []string{"lobby-1"}, From: del.From, To: del.To,
+		Purpose: "정보주체 삭제 요구 (청구 R-TEST-0002)", Request: del.ID, Object: "request:" + del.Code})
+	d, err := f.v.DeleteWindow(f.ctx, "lobby-1", del.From, del.To, "정보주체 삭제 요구 (청구 R-TEST-0002)", "manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	del.Deletion = &custodian.DeletionOutcome{At: f.clock.Now(), By: "manager", Destructions: []int64{d.ID}}
+	del.Status = custodian.RequestClosed
+	if err := f.db.UpdateRequest(f.ctx, del, custodian.RequestEvent{Request: del.ID, At: f.clock.Now(), Actor: "manager", Action: "delete"}); err != nil {
+		t.Fatal(err)
+	}
+	f.deletion, f.deleted = del, d
 }
 
 // records reads the whole access log by sequence number.
@@ -278,7 +301,16 @@ func TestEveryRowTracesToItsRecordsAndBack(t *testing.T) {
 				t.Errorf("row %d: record %d's camera %s is not among %+v", r.No, seq, e.Camera, r.Cameras)
 			}
 			if r.Type == custodian.LedgerDestruction {
-				if e.Action != auditlog.ActionRetentionDestroy || !e.From.Equal(r.From) || !e.To.Equal(r.To) {
+				switch e.Action {
+				case auditlog.ActionRetentionDestroy: // the key's whole day
+					if !e.From.Equal(r.From) || !e.To.Equal(r.To) {
+						t.Errorf("destruction row %d: record %d is %+v", r.No, seq, e)
+					}
+				case auditlog.ActionDelete: // the window asked for, within the segments destroyed
+					if !e.From.Before(r.To) || !r.From.Before(e.To) || r.Source.Request == 0 {
+						t.Errorf("deletion row %d: record %d is %+v", r.No, seq, e)
+					}
+				default:
 					t.Errorf("destruction row %d: record %d is %+v", r.No, seq, e)
 				}
 				continue
@@ -310,13 +342,14 @@ func TestEveryRowTracesToItsRecordsAndBack(t *testing.T) {
 			t.Errorf("record %d (result %s) is in row %d", seq, e.Result, rowOf[seq])
 		}
 	}
-	// The fixture opened 2+2+1(+2 windows)+1 use records, 1+1 for the request, 1 for the provision.
-	if n != 11 {
-		t.Errorf("%d footage records in the log, want 11", n)
+	// The fixture opened 2+2+1(+2 windows)+1 use records, 1+1 for the request, 1 for the
+	// provision, 1 for the deletion, and the vault logged the deletion itself.
+	if n != 13 {
+		t.Errorf("%d footage records in the log, want 13", n)
 	}
 	// Destruction rows trace to the destruction record, one each.
 	dests, err := f.db.Destructions(f.ctx, time.Time{}, time.Time{})
-	if err != nil || len(dests) != 2 {
+	if err != nil || len(dests) != 3 {
 		t.Fatalf("destructions %+v %v", dests, err)
 	}
 	for _, d := range dests {
@@ -331,8 +364,17 @@ func TestEveryRowTracesToItsRecordsAndBack(t *testing.T) {
 			continue
 		}
 		r := found[0]
+		staff := "system:retention"
+		if d.ID == f.deleted.ID {
+			staff = "manager"
+			if r.Source.Request != f.deletion.ID {
+				t.Errorf("the deletion's destruction row names request %d, want %d", r.Source.Request, f.deletion.ID)
+			}
+		} else if r.Source.Request != 0 {
+			t.Errorf("retention's destruction row names request %d", r.Source.Request)
+		}
 		if r.Type != custodian.LedgerDestruction || !r.At.Equal(d.At) || !hasCamera(r, d.Camera) || !r.From.Equal(d.From) || !r.To.Equal(d.To) ||
-			r.Staff != "system:retention" || r.Form == "" || len(r.Source.Records) != 1 {
+			r.Staff != staff || r.Form == "" || len(r.Source.Records) == 0 {
 			t.Errorf("destruction %+v has row %+v", d, r)
 		}
 	}
@@ -363,12 +405,12 @@ func TestRowsOfEachKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 4 uses, 1 request, 1 provision, 2 destructions.
+	// 4 uses, 2 requests, 1 provision, 3 destructions.
 	count := map[string]int{}
 	for _, r := range rows {
 		count[r.Type]++
 	}
-	if want := map[string]int{custodian.LedgerUse: 4, custodian.LedgerRequest: 1, custodian.LedgerProvision: 1, custodian.LedgerDestruction: 2}; !equalCounts(count, want) {
+	if want := map[string]int{custodian.LedgerUse: 4, custodian.LedgerRequest: 2, custodian.LedgerProvision: 1, custodian.LedgerDestruction: 3}; !equalCounts(count, want) {
 		t.Fatalf("rows by type %v, want %v", count, want)
 	}
 	// The playback of two cameras.
@@ -398,7 +440,9 @@ func TestRowsOfEachKind(t *testing.T) {
 		t.Errorf("viewing rows %+v", view)
 	}
 	// The request: its row carries the delivery's records, the requester and the decision.
-	req := find(rows, func(r custodian.LedgerRow) bool { return r.Type == custodian.LedgerRequest })
+	req := find(rows, func(r custodian.LedgerRow) bool {
+		return r.Type == custodian.LedgerRequest && r.Source.Request == f.request.ID
+	})
 	if len(req) != 1 {
 		t.Fatalf("request rows %+v", req)
 	}
