@@ -135,6 +135,13 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 			}
 		}
 	}
+	if spec.LegalGround == "" {
+		for _, p := range reg.Purposes {
+			if p.ID == strings.TrimSpace(*purposeID) {
+				spec.LegalGround = basisText(p.Basis)
+			}
+		}
+	}
 	// A rerun of an interrupted export keeps its ID (and resumes it).
 	spec.ID = export.PendingID(*out)
 	if spec.ID == "" {
@@ -176,9 +183,13 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	fp := res.Manifest.SigningKey.Fingerprint
+	check := "custodian verify-export " + res.Path
+	if len(pass) > 0 {
+		check = "age -d -o " + strings.TrimSuffix(filepath.Base(res.Path), ".age") + " " + res.Path + "; custodian verify-export " + strings.TrimSuffix(filepath.Base(res.Path), ".age")
+	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("%s: 반출 %s, 카메라 %d대, %s, manifest SHA-256 %x\n서명 키 지문 %s\n검증: custodian verify-export %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, res.Path),
-		fmt.Sprintf("%s: export %s, %d cameras, %s, manifest SHA-256 %x\nsigning key fingerprint %s\nverify: custodian verify-export %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, res.Path)))
+		fmt.Sprintf("%s: 반출 %s, 카메라 %d대, %s, manifest SHA-256 %x\n서명 키 지문 %s\n검증: %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, check),
+		fmt.Sprintf("%s: export %s, %d cameras, %s, manifest SHA-256 %x\nsigning key fingerprint %s\nverify: %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, check)))
 	return nil
 }
 
@@ -289,4 +300,17 @@ func cmdExportsLink(a *app, ctx context.Context, args []string) error {
 		fmt.Sprintf("반출 %s의 내려받기 링크: %s까지 %d회. 이 주소는 지금 한 번만 보여 줍니다 (저장되는 것은 해시뿐)", pos[0], kst(l.Expires), l.MaxUses),
 		fmt.Sprintf("download link of export %s: until %s, %d uses. The address is shown only now (only its hash is stored)", pos[0], kst(l.Expires), l.MaxUses)))
 	return nil
+}
+
+// basisText cites a purpose's legal basis.
+func basisText(b custodian.LegalBasis) string {
+	switch b.Kind {
+	case custodian.BasisPIPA25:
+		return fmt.Sprintf("개인정보 보호법 제25조제1항제%d호", b.Item)
+	case custodian.BasisOtherLaw:
+		return strings.TrimSpace(b.Law + " " + b.Article)
+	case custodian.BasisConsent:
+		return "개인정보 보호법 제15조제1항제1호 (정보주체의 동의)"
+	}
+	return ""
 }
