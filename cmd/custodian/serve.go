@@ -116,6 +116,13 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	}
 	m.Log = f.log
 	s.Console = &web.Console{Accounts: m, Requests: f.db, Vault: f.v, Log: f.log, LogDir: d.File(auditDir)}
+	s.Console.Provisions = f.db
+	if rec.web != nil && rec.web.provisionDays != 0 {
+		if rec.web.provisionDays < custodian.ProvisionMinPublishDays {
+			return a.usagef("--provision-publish-days는 %d 이상이어야 합니다 (시행규칙: 홈페이지 10일 이상)", "--provision-publish-days must be at least %d (the Enforcement Rule: 10 days on the homepage)", custodian.ProvisionMinPublishDays)
+		}
+		s.Console.ProvisionPublishDays = rec.web.provisionDays
+	}
 	if err := a.setupTLS(s, d, rec.web, listen); err != nil {
 		return err
 	}
@@ -386,6 +393,7 @@ type webFlags struct {
 	selfSigned    bool
 	metricsListen string
 	trustedProxy  string
+	provisionDays int
 }
 
 func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
@@ -395,6 +403,7 @@ func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
 	fs.BoolVar(&w.selfSigned, "tls-self-signed", false, "자체 서명 인증서를 만들어 HTTPS로 서비스 (serve HTTPS with a self-signed certificate made on first run)")
 	fs.StringVar(&w.metricsListen, "metrics-listen", "", "로그인 없이 /metrics만 서비스할 주소, 예: 127.0.0.1:9464 (serve only /metrics without login here)")
 	fs.StringVar(&w.trustedProxy, "trusted-proxy", "", "X-Forwarded-For를 믿을 역방향 프록시, CIDR 목록, 예: 10.0.0.5/32,192.168.1.0/24 (reverse proxies whose X-Forwarded-For is believed)")
+	fs.IntVar(&w.provisionDays, "provision-publish-days", custodian.ProvisionPublishDays, "공공기관: 목적 외 이용·제3자 제공을 포털에 게시하는 일수, 10일 이상 (days the portal shows each published provision; at least 10)")
 	return w
 }
 
