@@ -541,6 +541,20 @@ func (q *SubjectRequest) CanClose() error {
 	return nil
 }
 
+// CanDeliver reports whether the request may be delivered (an on-site viewing or a copy):
+// an open viewing request allowed in whole or in part.
+func (q *SubjectRequest) CanDeliver() error {
+	switch {
+	case !q.Open():
+		return q.closedErr()
+	case q.Kind != RequestView:
+		return Errorf(EINVALID, "열람 청구만 현장 열람·사본으로 제공합니다 (청구 %s는 %s)", "only a viewing request is delivered by viewing or copy (request %s is %s)", q.Code, q.Kind)
+	case q.Decision != DecisionAllow && q.Decision != DecisionPartial:
+		return Errorf(ECONFLICT, "청구 %s: 허용 또는 일부 허용 결정 뒤에 제공합니다", "request %s: deliver after a decision to allow or partly allow", q.Code)
+	}
+	return nil
+}
+
 // CanWithdraw reports whether the requester may withdraw the request.
 func (q *SubjectRequest) CanWithdraw() error {
 	if !q.Open() {

@@ -498,13 +498,10 @@ func (s *Service) Deliver(ctx context.Context, id int64, d custodian.Delivery, f
 	if err != nil {
 		return nil, err
 	}
+	if err := q.CanDeliver(); err != nil {
+		return nil, err
+	}
 	switch {
-	case !q.Open():
-		return nil, custodian.Errorf(custodian.ECONFLICT, "청구 %s는 이미 %s 상태입니다", "request %s is already %s", q.Code, custodian.RequestStatusNames[q.Status][0])
-	case q.Kind != custodian.RequestView:
-		return nil, custodian.Errorf(custodian.EINVALID, "열람 청구만 현장 열람·사본으로 제공합니다 (청구 %s는 %s)", "only a viewing request is delivered by viewing or copy (request %s is %s)", q.Code, q.Kind)
-	case q.Decision != custodian.DecisionAllow && q.Decision != custodian.DecisionPartial:
-		return nil, custodian.Errorf(custodian.ECONFLICT, "청구 %s: 허용 또는 일부 허용 결정 뒤에 제공합니다", "request %s: deliver after a decision to allow or partly allow", q.Code)
 	case d.Viewing == nil && d.Export == "":
 		return nil, custodian.Errorf(custodian.EINVALID, "현장 열람(--attendee)이나 사본의 반출 ID(--export)를 적으십시오", "give the on-site viewing (--attendee) or the copy's export ID (--export)")
 	case fee < 0:
