@@ -331,3 +331,40 @@ func alertOf(body string) string {
 	}
 	return fmt.Sprintf("%.400s", body)
 }
+
+// TestLiveProvision: live view given under the police agreement is delivered through the
+// door as footage.provision of the provision's cameras.
+func TestLiveProvision(t *testing.T) {
+	e := provisionEnv(t)
+	clerk, mgr := e.directSession("clerk"), e.directSession("mgr")
+	in := map[string]any{"kind": "provision", "agency": "예시경찰서", "officer": "이경장", "letter_no": "112-9", "letter_date": custodian.DateOf(time.Now()).String(),
+		"ground": 7, "purpose": "실종 아동 수색", "cameras": []string{"street-1"}, "form": "live", "restrictions": "수색 종료 시 중단"}
+	// Live provision needs the agreement; a camera outside it is refused.
+	if res, body := clerk.do("POST", "/api/provisions", in); res.StatusCode != 400 || !strings.Contains(body, "agreement") {
+		t.Fatalf("live without an agreement: %d %s", res.StatusCode, body)
+	}
+	in["agreement"] = "police"
+	res, body := clerk.do("POST", "/api/provisions", in)
+	if res.StatusCode != 201 {
+		t.Fatalf("entry: %d %s", res.StatusCode, body)
+	}
+	var p custodian.Provision
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if res, body := mgr.do("POST", fmt.Sprintf("/api/provisions/%d/approve", p.ID), map[string]any{}); res.StatusCode != 200 {
+		t.Fatalf("approve: %d %s", res.StatusCode, body)
+	}
+	if res, body := clerk.do("POST", fmt.Sprintf("/api/provisions/%d/deliver", p.ID), map[string]any{}); res.StatusCode != 200 {
+		t.Fatalf("deliver: %d %s", res.StatusCode, body)
+	}
+	n := 0
+	scanLog(t, e, func(ev accessEvent) {
+		if ev.Action == "footage.provision" && ev.Camera == "street-1" && strings.Contains(ev.Detail, fmt.Sprintf("provision=%d", p.ID)) {
+			n++
+		}
+	})
+	if n != 1 {
+		t.Fatalf("%d footage.provision records, want 1", n)
+	}
+}
