@@ -257,6 +257,9 @@ func (l *Ledger) Rows(ctx context.Context, f custodian.LedgerFilter) ([]custodia
 		rows = append(rows, r)
 	}
 	for _, r := range rows {
+		if r.Cameras == nil {
+			r.Cameras = []custodian.LedgerCamera{}
+		}
 		r.Destroyed = destroyed(r, dests)
 		slices.Sort(r.Source.Records)
 	}
