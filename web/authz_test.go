@@ -122,6 +122,7 @@ var matrixSamples = map[string]sample{
 	"POST /console/agency/provisions":                {"/console/agency/provisions", "{}"},
 	"GET /console/agency/provisions/{id}":            {"/console/agency/provisions/999999", nil},
 	"GET /provisions":                                {"/provisions", nil},
+	"GET /d/{token}":                                 {"/d/forged-token", nil},
 	"GET /api/provisions":                            {"/api/provisions", nil},
 	"POST /api/provisions":                           {"/api/provisions", "{}"},
 	"GET /api/provisions/{id}":                       {"/api/provisions/999999", nil},

@@ -34,7 +34,9 @@ type LiveSource interface {
 type Console struct {
 	Accounts *accounts.Manager
 	Requests custodian.RequestService
-	Vault    *vault.Vault
+	// Exports keeps the evidence packages made and their download links (GET /d/{token}).
+	Exports custodian.ExportService
+	Vault   *vault.Vault
 	// Door is the one door to footage; nil: one over Vault and Log (footage.Door).
 	Door   custodian.FootageDoor
 	Log    *auditlog.Log

@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	})
 	s.consoleRoutes()
 	s.provisionRoutes()
+	s.exportRoutes()
 }
 
 // ServeHTTP serves a request with the security headers every response carries.
