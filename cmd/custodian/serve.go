@@ -117,6 +117,7 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	m.Log = f.log
 	s.Console = &web.Console{Accounts: m, Requests: f.db, Vault: f.v, Log: f.log, LogDir: d.File(auditDir)}
 	s.Console.Provisions = f.db
+	s.Console.Exports = f.db
 	if rec.web != nil && rec.web.provisionDays != 0 {
 		if rec.web.provisionDays < custodian.ProvisionMinPublishDays {
 			return a.usagef("--provision-publish-days는 %d 이상이어야 합니다 (시행규칙: 홈페이지 10일 이상)", "--provision-publish-days must be at least %d (the Enforcement Rule: 10 days on the homepage)", custodian.ProvisionMinPublishDays)
