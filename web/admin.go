@@ -622,9 +622,25 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Filed.After(rs[j].Filed) })
-	s.renderFor(w, r, c, http.StatusOK, "requests.html", t(c.lang, "열람 등 청구", "Requests"), struct {
-		Requests []custodian.SubjectRequest
-		All      bool
-		Today    custodian.Date
-	}{rs, all, custodian.DateOf(c.now)})
+	today := custodian.DateOf(c.now)
+	d := struct {
+		Requests               []custodian.SubjectRequest
+		All, CanFile           bool
+		Today                  custodian.Date
+		Open, DueSoon, Overdue int
+	}{Requests: rs, All: all, Today: today, CanFile: auth.CanSome(c.grants, auth.RequestsDecide, c.now)}
+	for i := range rs {
+		switch q := &rs[i]; {
+		case !q.Open():
+		case q.Overdue(today):
+			d.Open++
+			d.Overdue++
+		case !today.AddDays(3).Before(q.Due):
+			d.Open++
+			d.DueSoon++
+		default:
+			d.Open++
+		}
+	}
+	s.renderFor(w, r, c, http.StatusOK, "requests.html", t(c.lang, "열람 등 청구", "Requests"), d)
 }

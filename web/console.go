@@ -69,6 +69,11 @@ func (s *Server) consoleRoutes() {
 	add("POST", "/console/deputies", act, auth.UsersManage, scopeOrg, s.deputyAssign)
 	add("POST", "/console/deputies/{id}/end", act, auth.UsersManage, scopeOrg, s.deputyEnd)
 	add("GET", "/console/requests", act, auth.RequestsRead, scopeSome, s.requestsPage)
+	add("GET", "/console/requests/new", act, auth.RequestsDecide, scopeSome, s.requestNewPage)
+	add("POST", "/console/requests", act, auth.RequestsDecide, scopeSome, s.requestNewPost)
+	add("GET", "/console/requests/{id}", act, auth.RequestsRead, scopeSome, s.requestPage)
+	add("GET", "/console/requests/{id}/notice.pdf", act, auth.RequestsRead, scopeSome, s.requestNoticePDF)
+	add("POST", "/console/requests/{id}/{step}", act, auth.RequestsRead, scopeSome, s.requestStepPost)
 	add("GET", "/metrics", act, auth.SystemManage, scopeOrg, s.metrics)
 
 	// Footage, served only for an opening (a ticket) made with a purpose.
@@ -79,6 +84,7 @@ func (s *Server) consoleRoutes() {
 	add("GET", "/request", pub, "", 0, s.requestForm)
 	add("POST", "/request", pub, "", 0, s.requestSubmit)
 	add("GET", "/request/{code}", pub, "", 0, s.requestStatus)
+	add("GET", "/request/{code}/notice.pdf", pub, "", 0, s.publicNoticePDF)
 
 	// The JSON API.
 	api("GET", "/api/openapi.json", pub, "", 0, "this document", "", s.openAPI)
@@ -114,6 +120,9 @@ func (s *Server) consoleRoutes() {
 	api("POST", "/api/deputies", act, auth.UsersManage, scopeOrg, "assign a deputy", "json", s.apiDeputyAssign)
 	api("POST", "/api/deputies/{id}/end", act, auth.UsersManage, scopeOrg, "end a deputy assignment", "", s.apiDeputyEnd)
 	api("GET", "/api/requests", act, auth.RequestsRead, scopeSome, "data-subject requests in the caller's scope (?open=1)", "", s.apiRequests)
+	api("POST", "/api/requests", act, auth.RequestsDecide, scopeSome, "enter a request taken at the desk, by mail, phone or fax (channel, proxy_document, hold_cameras, received)", "json", s.apiRequestDesk)
+	api("GET", "/api/requests/{id}", act, auth.RequestsRead, scopeSome, "a request with its history, notice, copy progress and download links", "", s.apiRequest)
+	api("POST", "/api/requests/{id}/{step}", act, auth.RequestsRead, scopeSome, "a step of a request: preserve, identify, postpone, decide, existence, delete, explain, view, copy, close, withdraw (each needs its own grant)", "json", s.apiRequestStep)
 	api("GET", "/api/holds", act, auth.HoldsManage, scopeSome, "legal holds in the caller's scope", "", s.apiHolds)
 }
 

@@ -131,8 +131,11 @@ func (s *Server) mediaPlayback(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 		to = minTime(to, t)
 	}
-	o, err := s.door().Open(r.Context(), c.access(custodian.UsePlayback, []string{camera}, from, to, tk.Purpose, "view:"+tk.ID[:12],
-		"window served (from the keyframe at or before its start)"))
+	a := c.access(custodian.UsePlayback, []string{camera}, from, to, tk.Purpose, "view:"+tk.ID[:12], "window served (from the keyframe at or before its start)")
+	if tk.Use != "" {
+		a.Use, a.Request = tk.Use, tk.Request
+	}
+	o, err := s.door().Open(r.Context(), a)
 	if err != nil {
 		s.failFor(w, r, c, err)
 		return

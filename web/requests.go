@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"custodian"
-	"custodian/auditlog"
+	"custodian/requests"
 )
 
 // requestInput is the public request form (열람 / 존재확인 / 삭제), from the portal or the
@@ -155,21 +155,18 @@ func (s *Server) fileRequest(ctx context.Context, c *call, in requestInput, chan
 	if len(errs) > 0 {
 		return nil, errs, custodian.Errorf(custodian.EINVALID, "입력에 문제가 있습니다", "the form has problems")
 	}
-	q.Channel, q.Filed, q.Updated, q.Status = channel, c.now, c.now, custodian.RequestReceived
-	q.Due = custodian.DateOf(c.now).AddDays(custodian.RequestDeadlineDays)
-	for i := 0; ; i++ {
-		q.Code = requestCode()
-		err = s.Console.Requests.CreateRequest(ctx, q)
-		if custodian.ErrorCode(err) != custodian.ECONFLICT || i == 3 {
-			break
-		}
-	}
+	// The workflow files it: the deadline as the decree counts it, the history, the access
+	// log, and the hold on the camera named, at once.
+	wf, err := s.workflow()
 	if err != nil {
 		return nil, nil, err
 	}
-	// The requester's details stay in the request record; the access log notes the filing.
-	s.Console.Log.Append(ctx, auditlog.Event{Actor: "public", Source: c.source, Action: "request.file", Camera: q.Camera, From: q.From, To: q.To,
-		Object: "request:" + itoa(int(q.ID)), Detail: q.Kind})
+	q.Channel = channel
+	if err := wf.File(ctx, q, nil, requests.Actor{Name: "public", Source: c.source}); err != nil && q.ID == 0 {
+		return nil, nil, err
+	} else if err != nil {
+		s.Logger.Error("request filed without its hold", "request", q.ID, "err", err)
+	}
 	return q, nil, nil
 }
 
@@ -265,6 +262,26 @@ func statusOf(q *custodian.SubjectRequest) publicStatus {
 	return publicStatus{Code: q.Code, Kind: q.Kind, Status: q.Status, Filed: q.Filed, Due: q.Due, Updated: q.Updated, Decision: q.Decision, Note: q.Note, Name: masked}
 }
 
+// publicNotice is the request's notice (decision or postponement) as the requester sees it
+// on the status page and in its PDF: the name masked as on the rest of the page.
+func (s *Server) publicNotice(ctx context.Context, q *custodian.SubjectRequest) *custodian.RequestNotice {
+	reg, err := s.registry(ctx)
+	if err != nil {
+		return nil
+	}
+	n, err := custodian.NoticeOf(q, reg.Organisation, q.Updated)
+	if err != nil {
+		return nil
+	}
+	masked := statusOf(q).Name
+	for i := range n.Fields {
+		if n.Fields[i].Value == q.Name {
+			n.Fields[i].Value = masked
+		}
+	}
+	return n
+}
+
 func (s *Server) requestStatus(w http.ResponseWriter, r *http.Request, c *call) {
 	q, err := s.lookupRequest(r.Context(), c, r.PathValue("code"))
 	if err != nil {
@@ -273,8 +290,10 @@ func (s *Server) requestStatus(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	s.renderFor(w, r, c, http.StatusOK, "request_status.html", t(c.lang, "청구 처리 상황", "Request status"), struct {
 		publicStatus
-		New bool
-	}{statusOf(q), r.URL.Query().Get("new") == "1"})
+		New    bool
+		Notice *custodian.RequestNotice
+		Links  []copyLink
+	}{statusOf(q), r.URL.Query().Get("new") == "1", s.publicNotice(r.Context(), q), s.copyLinks(r.Context(), q, c.now)})
 }
 
 func (s *Server) apiRequestCreate(w http.ResponseWriter, r *http.Request, c *call) {

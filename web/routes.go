@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,6 +22,7 @@ import (
 	"custodian/auditlog"
 	"custodian/auth"
 	"custodian/recorder"
+	"custodian/requests"
 	"custodian/vault"
 )
 
@@ -36,7 +38,13 @@ type Console struct {
 	Requests custodian.RequestService
 	// Exports keeps the evidence packages made and their download links (GET /d/{token}).
 	Exports custodian.ExportService
-	Vault   *vault.Vault
+	// Workflow handles data-subject requests (nil: the request pages answer 503).
+	Workflow *requests.Service
+	// ExportDir is where the copies given to requesters are written; SigningKey signs
+	// them (the organisation's key, datadir.SigningKey) and keys their download links.
+	ExportDir  string
+	SigningKey ed25519.PrivateKey
+	Vault      *vault.Vault
 	// Door is the one door to footage; nil: one over Vault and Log (footage.Door).
 	Door   custodian.FootageDoor
 	Log    *auditlog.Log

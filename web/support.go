@@ -75,6 +75,8 @@ type viewTicket struct {
 	Session  string
 	Account  int64
 	Kind     string // "live" or "playback"
+	Use      string // the use logged for each window: custodian.UsePlayback, or UseView for an on-site viewing
+	Request  int64  // the data subject's request an on-site viewing is for (0: none)
 	Cameras  []string
 	From, To time.Time // playback period
 	Purpose  string
@@ -220,6 +222,16 @@ var funcs = template.FuncMap{
 		}
 		return n[0]
 	},
+	"decisionname": func(lang, k string) string { return pairName(custodian.DecisionNames, lang, k) },
+	"channelname":  func(lang, k string) string { return pairName(custodian.RequestChannelNames, lang, k) },
+	"methodname":   func(lang, k string) string { return pairName(custodian.IdentityMethodNames, lang, k) },
+	"groundname": func(lang, id string) string {
+		if g := custodian.Ground(id); g != nil {
+			return t(lang, g.Ko, g.En) + " (" + g.Article + ")"
+		}
+		return id
+	},
+	"won": func(n int64) string { return fmt.Sprintf("%d원", n) },
 	"statename": func(lang, st string) string {
 		n, ok := cameraStateNames[st]
 		if !ok {
@@ -261,4 +273,17 @@ var cameraStateNames = map[string][2]string{
 	recorder.StateFailing:    {"장애", "failing"},
 	recorder.StateStopped:    {"중지", "stopped"},
 	"not_recorded":           {"녹화 안 함", "not recorded"},
+}
+
+// pairName is a name in lang from a map of Korean and English names (the key itself when
+// unknown).
+func pairName(m map[string][2]string, lang, k string) string {
+	n, ok := m[k]
+	if !ok {
+		return k
+	}
+	if lang == "en" {
+		return n[1]
+	}
+	return n[0]
 }

@@ -51,6 +51,7 @@ type Server struct {
 	// touching holds the sessions whose use is being recorded (loadSession).
 	touching  sync.Map
 	views     *viewTickets
+	copies    copyJobs // copies of footage being made for requests
 	enrolling *pendingSecrets
 	// trusted are the reverse proxies whose X-Forwarded-For is believed (SetTrustedProxies).
 	trusted []netip.Prefix
