@@ -132,6 +132,7 @@ var matrixSamples = map[string]sample{
 	"GET /console/agency/provisions/{id}":            {"/console/agency/provisions/999999", nil},
 	"GET /provisions":                                {"/provisions", nil},
 	"GET /d/{token}":                                 {"/d/forged-token", nil},
+	"GET /signing-key.pub":                           {"/signing-key.pub", nil},
 	"GET /api/provisions":                            {"/api/provisions", nil},
 	"POST /api/provisions":                           {"/api/provisions", "{}"},
 	"GET /api/provisions/{id}":                       {"/api/provisions/999999", nil},

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -21,6 +22,19 @@ import (
 // exportRoutes adds the download of evidence packages by link (docs/EXPORTS.md).
 func (s *Server) exportRoutes() {
 	s.handle(route{method: "GET", pattern: "/d/{token}", access: accessPublic, h: s.download})
+	s.handle(route{method: "GET", pattern: "/signing-key.pub", access: accessPublic, h: s.signingKey})
+}
+
+// signingKey serves the organisation's signing key (PEM, SPKI), which checks the origin
+// of its evidence packages ('custodian verify-export --key', openssl pkeyutl).
+func (s *Server) signingKey(w http.ResponseWriter, r *http.Request, c *call) {
+	if len(s.ExportKey) != ed25519.PublicKeySize {
+		s.failPage(w, r, c, custodian.Errorf(custodian.ENOTFOUND, "서명 키가 설정되지 않았습니다", "no signing key is configured"), false)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="signing-key.pub"`)
+	w.Write(export.PublicKeyPEM(s.ExportKey))
 }
 
 // download streams the package of a download link: the link's use is counted first (a

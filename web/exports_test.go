@@ -159,3 +159,36 @@ func TestDownloadLink(t *testing.T) {
 		t.Error("a changed package was logged as downloaded")
 	}
 }
+
+// TestPortalShowsSigningKey: the portal's front page shows the signing key's fingerprint
+// and /signing-key.pub serves the key, as docs/EXPORTS.md tells recipients to check.
+func TestPortalShowsSigningKey(t *testing.T) {
+	e := newConsole(t)
+	res, _ := http.Get(e.ts.URL + "/signing-key.pub")
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("no key configured: %d", res.StatusCode)
+	}
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	e.s.ExportKey = pub
+	fp := export.Fingerprint(pub)
+	res, err := http.Get(e.ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `<code class="fingerprint">`+fp+`</code>`) {
+		t.Errorf("the front page does not show the fingerprint %s", fp)
+	}
+	res, err = http.Get(e.ts.URL + "/signing-key.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	got, err := export.ParsePublicKeyPEM(body)
+	if res.StatusCode != 200 || err != nil || !got.Equal(pub) {
+		t.Errorf("/signing-key.pub: %d %v", res.StatusCode, err)
+	}
+}

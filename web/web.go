@@ -7,6 +7,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"embed"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/export"
 	"custodian/pdf"
 	"custodian/publish"
 )
@@ -41,6 +43,10 @@ type Server struct {
 	TLS *tls.Config
 	// Console, when set, enables the console, the JSON API and the request form.
 	Console *Console
+	// ExportKey is the organisation's signing key: the portal shows its fingerprint and
+	// serves it at /signing-key.pub, so that anyone can check an evidence package's origin
+	// (docs/EXPORTS.md).
+	ExportKey ed25519.PublicKey
 
 	tmpl  *template.Template
 	mux   *http.ServeMux
@@ -264,7 +270,12 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		Upcoming []versionRow
 		Signs    []signRow
 		Homepage string
+		// KeyFingerprint is the SHA-256 of the signing key (SPKI DER), hex.
+		KeyFingerprint string
 	}{Versions: rows, Current: cur}
+	if len(s.ExportKey) == ed25519.PublicKeySize {
+		data.KeyFingerprint = export.Fingerprint(s.ExportKey)
+	}
 	for _, v := range rows {
 		if v.Status == "upcoming" {
 			data.Upcoming = append(data.Upcoming, v)

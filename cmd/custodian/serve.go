@@ -118,6 +118,13 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	s.Console = &web.Console{Accounts: m, Requests: f.db, Vault: f.v, Log: f.log, LogDir: d.File(auditDir)}
 	s.Console.Provisions = f.db
 	s.Console.Exports = f.db
+	// Requests: the workflow, and the copies given to requesters (signed with the
+	// organisation's key, written under exports/).
+	s.Console.Workflow = requestService(f, a.now)
+	s.Console.ExportDir = d.File("exports")
+	if s.Console.SigningKey, err = d.SigningKey(); err != nil {
+		return err
+	}
 	if rec.web != nil && rec.web.provisionDays != 0 {
 		if rec.web.provisionDays < custodian.ProvisionMinPublishDays {
 			return a.usagef("--provision-publish-days는 %d 이상이어야 합니다 (시행규칙: 홈페이지 10일 이상)", "--provision-publish-days must be at least %d (the Enforcement Rule: 10 days on the homepage)", custodian.ProvisionMinPublishDays)
