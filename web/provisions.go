@@ -387,6 +387,21 @@ func (s *Server) doStep(ctx context.Context, c *call, step, idText string, in st
 		if err = q.Deliver(c.acct.Username, in.ExportID, in.Attendee, "", c.now); err != nil {
 			break
 		}
+		if p.Form == custodian.ProvisionCopy && s.Console.Exports != nil {
+			// A copy is an export package made for this provision (footage export
+			// --provision N), of its cameras and within its period.
+			var e *custodian.Export
+			if e, err = s.Console.Exports.Export(ctx, q.ExportID); err != nil {
+				if custodian.ErrorCode(err) == custodian.ENOTFOUND {
+					err = custodian.Errorf(custodian.EINVALID, "제공 기록 export_id: 반출 %s가 없습니다 (footage export --provision %d로 만드십시오)",
+						"provision export_id: there is no export %s (make it with footage export --provision %d)", custodian.Clip(q.ExportID, 64), p.ID)
+				}
+				break
+			}
+			if err = p.CheckExport(e); err != nil {
+				break
+			}
+		}
 		var o *custodian.FootageOpening
 		o, err = s.door().Open(ctx, p.DeliveryAccess(c.actor(), c.source, in.ExportID, in.Attendee, c.now))
 		if err != nil {

@@ -269,8 +269,39 @@ func TestProvisionPublication(t *testing.T) {
 		}
 		return id
 	}
+	// A copy is the export package made for the provision: an unknown export or one made
+	// for another provision is refused, and nothing is logged or stored.
+	e.s.Console.Exports = e.db
+	ctx := context.Background()
+	res, body := clerk.form("/console/provisions", policeLetter("2"))
+	if res.StatusCode != 303 {
+		t.Fatalf("entry: %d %s", res.StatusCode, alertOf(body))
+	}
+	copyID := provisionID(t, res.Header.Get("Location"), "/console/provisions/")
+	cp := getProvision(t, e, copyID)
+	if res, _ := mgr.form(fmt.Sprintf("/console/provisions/%d/approve", copyID), url.Values{"pledge": {"1"}}); res.StatusCode != 303 {
+		t.Fatalf("approve: %d", res.StatusCode)
+	}
+	for _, x := range []custodian.Export{
+		{ID: "exp-20261122-0001", Provision: copyID, Cameras: cp.Cameras, From: cp.From, To: cp.To, Purpose: "수사", Created: time.Now(), CreatedBy: "clerk", Path: "/x", ManifestSHA256: make([]byte, 32)},
+		{ID: "exp-other", Provision: copyID + 100, Cameras: cp.Cameras, From: cp.From, To: cp.To, Purpose: "수사", Created: time.Now(), CreatedBy: "clerk", Path: "/y", ManifestSHA256: make([]byte, 32)},
+	} {
+		if err := e.db.CreateExport(ctx, &x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []string{"exp-none", "exp-other"} {
+		if res, body := clerk.form(fmt.Sprintf("/console/provisions/%d/deliver", copyID), url.Values{"export_id": {bad}}); res.StatusCode != 400 || !strings.Contains(body, bad) {
+			t.Errorf("copy %s: %d %s", bad, res.StatusCode, alertOf(body))
+		}
+	}
+	if p := getProvision(t, e, copyID); p.Status != custodian.ProvisionApproved {
+		t.Fatalf("a refused delivery changed it: %s", p.Status)
+	}
+	if res, body := clerk.form(fmt.Sprintf("/console/provisions/%d/deliver", copyID), url.Values{"export_id": {"exp-20261122-0001"}}); res.StatusCode != 303 {
+		t.Fatalf("copy: %d %s", res.StatusCode, alertOf(body))
+	}
 	// Item 2 (another law): published. Item 7 (criminal investigation): not.
-	copyID := deliver("2", url.Values{"export_id": {"exp-20261122-0001"}})
 	deliver("7", url.Values{"attendee": {"예시경찰서 김수사"}})
 	// The copy's handover is in the access log as an export of that package for the provision.
 	n := 0
@@ -283,7 +314,7 @@ func TestProvisionPublication(t *testing.T) {
 		t.Errorf("%d export records of the copy, want 1", n)
 	}
 	anon := e.client()
-	res, body := anon.do("GET", "/api/public/provisions", nil)
+	res, body = anon.do("GET", "/api/public/provisions", nil)
 	var pubs []custodian.Publication
 	if err := json.Unmarshal([]byte(body), &pubs); err != nil || res.StatusCode != 200 {
 		t.Fatalf("publications: %d %s", res.StatusCode, body)
@@ -301,7 +332,6 @@ func TestProvisionPublication(t *testing.T) {
 		}
 	}
 	// A private organisation publishes nothing.
-	ctx := context.Background()
 	reg, _, err := e.db.Registry(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -166,6 +166,8 @@ func (c *call) menu() []menuItem {
 	add(auth.FootagePlayback, menuItem{"/console/playback", "녹화 영상", "Playback"})
 	add(auth.CamerasHealth, menuItem{"/console/cameras", "카메라 상태", "Cameras"})
 	add(auth.RequestsRead, menuItem{"/console/requests", "열람 등 청구", "Requests"})
+	add(auth.ProvisionsManage, menuItem{"/console/provisions", "제3자 제공", "Provisions"})
+	add(auth.ProvisionsRequest, menuItem{"/console/agency/provisions", "영상정보 제공 요청", "Provision requests"})
 	add(auth.RegistryRead, menuItem{"/console/registry", "등록부", "Registry"})
 	if auth.Can(c.grants, auth.PolicyPublish, auth.Target{}, c.now) {
 		items = append(items, menuItem{"/console/policy", "방침 공고", "Policy"})
