@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -118,6 +119,9 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	s.Console = &web.Console{Accounts: m, Requests: f.db, Vault: f.v, Log: f.log, LogDir: d.File(auditDir)}
 	s.Console.Provisions = f.db
 	s.Console.Exports = f.db
+	if sk, err := d.SigningKey(); err == nil {
+		s.ExportKey = sk.Public().(ed25519.PublicKey) // its fingerprint is on the portal (docs/EXPORTS.md)
+	}
 	// Requests: the workflow, and the copies given to requesters (signed with the
 	// organisation's key, written under exports/).
 	s.Console.Workflow = requestService(f, a.now)
