@@ -594,7 +594,7 @@ func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam 
 	}
 	if err != nil {
 		var ce *custodian.Error
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return e, FileEntry{}, span, err
 		}
 		return e, FileEntry{}, span, unavailable(path, err)

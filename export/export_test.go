@@ -496,6 +496,13 @@ func TestFailedExportLeavesNothing(t *testing.T) {
 	if _, err := e.build(e.spec("EXP-fail-0005"), filepath.Join(e.out, "f.zip.age"), export.Options{}); custodian.ErrorCode(err) != custodian.EINVALID {
 		t.Errorf("an .age without a passphrase: %v", err)
 	}
+	// Interrupted (Ctrl-C) before the first MP4 was complete.
+	cctx, cancel := context.WithCancel(e.ctx)
+	cancel()
+	s = e.spec("EXP-fail-0006")
+	if _, err := export.Build(cctx, s, e.open(s), e.key, out, export.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: %v", err)
+	}
 	entries, _ := os.ReadDir(e.out)
 	if len(entries) != 0 {
 		t.Errorf("left behind: %v", entries)
