@@ -370,7 +370,7 @@ func (p *Provision) DefaultItems() string {
 func provState(p *Provision, want, doing string) error {
 	if p.Status != want {
 		st := ProvisionStatusNames[p.Status]
-		return Errorf(ECONFLICT, "제공 기록 %d번은 %s 상태라 %s할 수 없습니다", "provision %d is %s, so it cannot be %s", p.ID, st[0], st[1], doing)
+		return Errorf(ECONFLICT, "제공 기록 %[1]d번은 %[2]s 상태라 %[4]s할 수 없습니다", "provision %[1]d is %[3]s, so it cannot be %[4]s", p.ID, st[0], st[1], doing)
 	}
 	return nil
 }
@@ -450,7 +450,7 @@ func (p *Provision) Deliver(by, exportID, attendee, opening string, at time.Time
 func (p *Provision) Close(by, note string, at time.Time) error {
 	if p.Status != ProvisionDelivered && p.Status != ProvisionRefused {
 		st := ProvisionStatusNames[p.Status]
-		return Errorf(ECONFLICT, "제공 기록 %d번은 %s 상태라 종결할 수 없습니다 (제공 완료나 거부 뒤에 종결합니다)", "provision %d is %s, so it cannot be closed (close after delivery or refusal)", p.ID, st[0], st[1])
+		return Errorf(ECONFLICT, "제공 기록 %[1]d번은 %[2]s 상태라 종결할 수 없습니다 (제공 완료나 거부 뒤에 종결합니다)", "provision %[1]d is %[3]s, so it cannot be closed (close after delivery or refusal)", p.ID, st[0], st[1])
 	}
 	if err := checkProvText("note", note, 2000, false); err != nil {
 		return err

@@ -471,8 +471,8 @@ func (q *SubjectRequest) CheckDecision(decision string, grounds []string) error 
 		return Errorf(EINVALID, "허용 결정에는 거부 근거를 적지 않습니다", "an allowing decision cites no ground")
 	}
 	if decision != DecisionAllow && len(grounds) == 0 {
-		return Errorf(EINVALID, "%s 결정에는 법적 근거(--ground)가 필요합니다 (개인정보 보호법 제35조제4항·제37조제2항)", "a decision to %s needs its legal ground (--ground; PIPA Art. 35(4), 37(2))",
-			DecisionNames[decision][0], decision)
+		return Errorf(EINVALID, "거부·일부 허용 결정에는 제한·거부 사유(법적 근거)가 필요합니다 (개인정보 보호법 제35조제4항·제37조제2항)",
+			"a decision to refuse or to allow in part needs its legal ground (PIPA Art. 35(4), 37(2))")
 	}
 	return nil
 }

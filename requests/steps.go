@@ -92,13 +92,15 @@ func checkIntake(q *custodian.SubjectRequest, now time.Time) error {
 		{q.ProxyDocument, "대리인이 낸 서류(--proxy-document)", "the proxy's document (--proxy-document)", 0}} {
 		v := strings.TrimSpace(f.v)
 		if len([]rune(v)) < f.min {
-			return custodian.Errorf(custodian.EINVALID, "%s이(가) 필요합니다", "%s is required", f.ko, f.en)
+			return custodian.Errorf(custodian.EINVALID, "%[1]s이(가) 필요합니다", "%[2]s is required", f.ko, f.en)
 		}
 		if err := custodian.CheckText(v, custodian.MaxShortText, false); err != nil {
-			return custodian.Errorf(custodian.EINVALID, "%s: %w", "%s: %w", f.ko, f.en, err)
+			return custodian.Errorf(custodian.EINVALID, "%[1]s: %[3]w", "%[2]s: %[3]w", f.ko, f.en, err)
 		}
 	}
-	if (q.Relationship == "") != (q.ProxyDocument == "") {
+	// A proxy's document is seen when the request is taken at the desk (or comes with the
+	// letter); one filed on the portal shows it at the identity check.
+	if q.Relationship == "" && q.ProxyDocument != "" || q.Relationship != "" && q.ProxyDocument == "" && q.Channel != custodian.ChannelPortal {
 		return custodian.Errorf(custodian.EINVALID, "대리인 청구에는 관계(--proxy)와 확인한 서류(--proxy-document, 예: 위임장)를 함께 적습니다",
 			"a proxy's request records both the relationship (--proxy) and the document seen (--proxy-document, e.g. a power of attorney)")
 	}

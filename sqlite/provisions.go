@@ -126,7 +126,7 @@ func (db *DB) UpdateProvision(ctx context.Context, p *custodian.Provision, from 
 				}
 				return err
 			}
-			return custodian.Errorf(custodian.ECONFLICT, "제공 기록 %d번은 이미 %s 상태입니다 (다른 사람이 먼저 처리했습니다)", "provision %d is already %s (someone else acted first)", p.ID, cur, cur)
+			return custodian.Errorf(custodian.ECONFLICT, "제공 기록 %d번은 이미 %s 상태입니다 (다른 사람이 먼저 처리했습니다)", "provision %d is already %s (someone else acted first)", p.ID, cur)
 		}
 		return nil
 	})

@@ -61,7 +61,7 @@ func (v *Vault) DeleteWindow(ctx context.Context, camera string, from, to time.T
 		return nil, custodian.Errorf(custodian.EINVALID, "삭제를 결정한 사람이 필요합니다", "who decided the deletion is required")
 	}
 	if err := custodian.CheckText(reason, 1000, true); err != nil {
-		return nil, custodian.Errorf(custodian.EINVALID, "삭제 사유: %s", "the deletion's reason: %s", err.Ko, err.En)
+		return nil, custodian.Errorf(custodian.EINVALID, "삭제 사유: %[1]s", "the deletion's reason: %[2]s", err.Ko, err.En)
 	}
 	deleting.Lock()
 	defer deleting.Unlock()
