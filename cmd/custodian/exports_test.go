@@ -114,3 +114,47 @@ func TestFootageExportAndVerify(t *testing.T) {
 		t.Errorf("another key: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestFootageExportResumes: an export that fails on its second camera keeps the first
+// camera's MP4 in OUT.partial and says so; the same command, rerun once the cause is
+// gone, resumes it under the same export ID and keeps that MP4. Both openings are logged.
+func TestFootageExportResumes(t *testing.T) {
+	testmedia.Need(t, "ffmpeg", "ffprobe")
+	c := newCLI(t)
+	c.ok("init")
+	c.ok("import", example003)
+	c.ok("ingest-file", "--camera", "ulsan-parking", "--start", "2026-11-22T09:00:00+09:00", testmedia.Path(t, testmedia.VtestH264))
+	out := filepath.Join(t.TempDir(), "two")
+	args := []string{"--lang", "en", "footage", "export", "--camera", "ulsan-parking,ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:01",
+		"--purpose", "facility", "-o", out}
+	code, _, stderr := c.run(args...)
+	if code != 1 || !strings.Contains(stderr, "ulsan-lobby-1f") || !strings.Contains(stderr, "rerun the same command to resume") {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a package exists after a failed export")
+	}
+	id := export.PendingID(out)
+	if id == "" {
+		t.Fatal("no export in progress")
+	}
+	c.ok("ingest-file", "--camera", "ulsan-lobby-1f", "--start", "2026-11-22T09:00:00+09:00", testmedia.Path(t, testmedia.VtestH265))
+	code, stdout, stderr := c.run(args...)
+	if code != 0 || !strings.Contains(stdout, "export "+id) || !strings.Contains(stderr, "camera 1/2 ulsan-parking") || !strings.Contains(stderr, "kept from the interrupted run") {
+		t.Fatalf("rerun: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := c.ok("--lang", "en", "verify-export", out); !strings.Contains(got, "all 3 files match") {
+		t.Errorf("verify-export:\n%s", got)
+	}
+	d, _ := datadir.Open(c.data)
+	n := 0
+	auditlog.Scan(t.Context(), d.File(auditDir), auditlog.Filter{Action: auditlog.ActionExport}, func(e auditlog.Event) error {
+		if e.Object == id {
+			n++
+		}
+		return nil
+	})
+	if n != 4 {
+		t.Errorf("%d access-log records of export %s, want 4 (two openings of two cameras)", n, id)
+	}
+}
