@@ -349,11 +349,11 @@ func TestTamperIsNamed(t *testing.T) {
 			rc, _ := zf.Open()
 			b, _ := io.ReadAll(rc)
 			rc.Close()
-			w, _ := zw.Create(zf.Name)
+			w, _ := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Store})
 			w.Write(edit(zf.Name, b))
 		}
 		for _, x := range extra {
-			w, _ := zw.Create(x)
+			w, _ := zw.CreateHeader(&zip.FileHeader{Name: x, Method: zip.Store})
 			w.Write([]byte("x"))
 		}
 		zw.Close()
