@@ -39,6 +39,9 @@ func (s *Service) File(ctx context.Context, q *custodian.SubjectRequest, cameras
 	if err := checkCameras(reg, cameras); err != nil {
 		return err
 	}
+	if err := s.checkOverlap(ctx, q, cameras); err != nil {
+		return err
+	}
 	q.Status, q.Updated, q.Version = custodian.RequestReceived, now, 0
 	q.Due = custodian.DueDate(q.Filed, reg.Requests.Deadline(), s.Holiday)
 	q.Preservation = custodian.Preservation{Margin: s.margin()}
@@ -73,6 +76,40 @@ func (s *Service) File(ctx context.Context, q *custodian.SubjectRequest, cameras
 			return custodian.Errorf(custodian.ErrorCode(err), "청구 %s는 접수되었으나 보존 조치를 하지 못했습니다: %w", "request %s was filed but the hold could not be placed: %w", q.Code, err)
 		}
 		*q = *p
+	}
+	return nil
+}
+
+// checkOverlap refuses a request that repeats an open one: the same kind, by the same
+// requester (name and contact), over an overlapping period of the same camera or place.
+// The refusal names the open request's filing date but, for a request from the portal,
+// not its tracking code (whoever knows a name and a phone number is not thereby the
+// requester); staff get the code.
+func (s *Service) checkOverlap(ctx context.Context, q *custodian.SubjectRequest, cameras []string) error {
+	open, err := s.Store.Requests(ctx, true)
+	if err != nil {
+		return err
+	}
+	// Names and contacts compare without spaces, case or hyphens: 010-1234-5678 is 01012345678.
+	norm := func(v string) string { return strings.ToLower(strings.ReplaceAll(strings.Join(strings.Fields(v), ""), "-", "")) }
+	for i := range open {
+		o := &open[i]
+		if o.Kind != q.Kind || norm(o.Name) != norm(q.Name) || norm(o.Contact) != norm(q.Contact) || !o.From.Before(q.To) || !q.From.Before(o.To) {
+			continue
+		}
+		same := q.Place != "" && norm(o.Place) == norm(q.Place)
+		for _, c := range append(slices.Clone(cameras), q.Camera) {
+			same = same || c != "" && slices.Contains(append(o.Cameras(), o.Camera), c)
+		}
+		if !same {
+			continue
+		}
+		if q.Channel == custodian.ChannelPortal {
+			return custodian.Errorf(custodian.ECONFLICT, "같은 분이 같은 영상에 대해 %s에 낸 청구가 처리 중입니다: 그때 받은 접수 번호로 처리 상황을 확인하십시오",
+				"the same requester's request for the same footage, filed on %s, is being handled: follow it with the tracking code given then", o.Filed.In(custodian.KST).Format("2006-01-02"))
+		}
+		return custodian.Errorf(custodian.ECONFLICT, "같은 청구인의 같은 영상에 대한 청구 %s(%s 접수)가 처리 중입니다: 그 청구에서 처리하십시오",
+			"request %s (filed %s) by the same requester for the same footage is open: handle it there", o.Code, o.Filed.In(custodian.KST).Format("2006-01-02"))
 	}
 	return nil
 }

@@ -118,12 +118,25 @@ func TestViewingRequestEndToEnd(t *testing.T) {
 	}
 	var filed struct{ Code string }
 	json.Unmarshal([]byte(body), &filed)
+	// The same request again (an overlapping period): refused, without giving the first
+	// one's tracking code to whoever knows the name and number.
+	res, body = pub.do("POST", "/api/public/requests", map[string]any{"kind": "view", "name": "김민수", "contact": "01012345678",
+		"from": "2026-11-22T10:00:30", "to": "2026-11-22T10:02", "camera": "street-1", "purpose": "다시 청구", "consent": true})
+	if res.StatusCode != 409 || strings.Contains(body, filed.Code) || !strings.Contains(body, "being handled") {
+		t.Fatalf("an overlapping request: %d %s", res.StatusCode, body)
+	}
 
 	e.account("chief", custodian.AccountGrant{Role: "chief", All: true})
 	e.account("lead", custodian.AccountGrant{Role: "operations_lead", All: true})
 	e.account("office", custodian.AccountGrant{Role: "manager", Sites: []string{"office"}})
 	chief, lead, office := e.directSession("chief"), e.directSession("lead"), e.directSession("office")
 	var list []custodian.SubjectRequest
+	_, body = chief.do("GET", "/api/requests?open=1", nil)
+	json.Unmarshal([]byte(body), &list)
+	if res, body := chief.do("POST", "/api/requests", map[string]any{"kind": "view", "name": "김민수", "contact": "010-1234-5678", "channel": "desk",
+		"from": "2026-11-22T09:59", "to": "2026-11-22T10:00:30", "place": "정문", "hold_cameras": []string{"street-1"}, "purpose": "방문 청구", "consent": true}); res.StatusCode != 409 || !strings.Contains(body, filed.Code) {
+		t.Errorf("an overlapping request at the desk: %d %s", res.StatusCode, body)
+	}
 	_, body = chief.do("GET", "/api/requests?open=1", nil)
 	json.Unmarshal([]byte(body), &list)
 	if len(list) != 1 || list[0].Code != filed.Code {
