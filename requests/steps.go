@@ -91,7 +91,9 @@ func (s *Service) checkOverlap(ctx context.Context, q *custodian.SubjectRequest,
 		return err
 	}
 	// Names and contacts compare without spaces, case or hyphens: 010-1234-5678 is 01012345678.
-	norm := func(v string) string { return strings.ToLower(strings.ReplaceAll(strings.Join(strings.Fields(v), ""), "-", "")) }
+	norm := func(v string) string {
+		return strings.ToLower(strings.ReplaceAll(strings.Join(strings.Fields(v), ""), "-", ""))
+	}
 	for i := range open {
 		o := &open[i]
 		if o.Kind != q.Kind || norm(o.Name) != norm(q.Name) || norm(o.Contact) != norm(q.Contact) || !o.From.Before(q.To) || !q.From.Before(o.To) {
