@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -47,12 +50,48 @@ func (a *app) openRequests(ctx context.Context) (*requestsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &requestsEnv{f: f, s: requestService(f, a.now)}, nil
+	cfg, err := a.requestConfig()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &requestsEnv{f: f, s: requestService(f, a.now, cfg)}, nil
+}
+
+// HolidaysFile, in the data directory, lists the public holidays besides Sundays (관공서의
+// 공휴일에 관한 규정, substitute and temporary holidays included) that move a request's
+// deadline: one YYYY-MM-DD per line, "#" starts a comment (docs/OPERATIONS.md).
+const HolidaysFile = "holidays.txt"
+
+// requestConfig is the request workflow's configuration from the data directory: the
+// holidays file, when there is one.
+func (a *app) requestConfig() (requests.Config, error) {
+	var cfg requests.Config
+	name := filepath.Join(a.dataPath, HolidaysFile)
+	b, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cfg, nil
+	}
+	if err != nil {
+		return cfg, err
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		d, err := custodian.ParseDate(line)
+		if err != nil {
+			return cfg, custodian.Errorf(custodian.EINVALID, "%s:%d: %q는 날짜(YYYY-MM-DD)가 아닙니다", "%s:%d: %q is not a date (YYYY-MM-DD)", name, i+1, custodian.Clip(line, 40))
+		}
+		cfg.Holidays = append(cfg.Holidays, d)
+	}
+	return cfg, nil
 }
 
 // requestService is the request workflow over the database, the access log and the vault.
-func requestService(f *footage, now func() time.Time) *requests.Service {
-	s := &requests.Service{Store: f.db, Registry: f.db, Holder: f.v, Catalog: f.v, Log: f.log, Now: now,
+func requestService(f *footage, now func() time.Time, cfg requests.Config) *requests.Service {
+	s := &requests.Service{Store: f.db, Registry: f.db, Holder: f.v, Catalog: f.v, Log: f.log, Now: now, Config: cfg,
 		Door: &footagedoor.Door{Vault: f.v, Log: f.log, Now: now}}
 	if d, ok := any(f.v).(requests.Deleter); ok {
 		s.Deleter = d

@@ -102,3 +102,27 @@ func TestRequestsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestHolidaysFile: the data directory's holidays.txt moves a request's deadline past its
+// holidays; a line that is not a date is refused, naming the file and the line, and
+// nothing is filed.
+func TestHolidaysFile(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init")
+	c.ok("import", example003)
+	add := []string{"requests", "add", "--kind", "view", "--channel", "mail", "--name", "홍길동", "--contact", "010-1234-5678",
+		"--from", "2026-11-21 09:00", "--to", "2026-11-21 09:30", "--camera", "ulsan-lobby-1f", "--purpose", "분실물 확인"}
+	file := filepath.Join(c.data, "holidays.txt")
+	os.WriteFile(file, []byte("# 임시공휴일\n2026-12-02\n2026-12-3x\n"), 0o644)
+	if code, _, errs := c.run(append([]string{"--lang", "en"}, add...)...); code != 1 || !strings.Contains(errs, "holidays.txt:3") {
+		t.Fatalf("a bad holidays file: exit %d\n%s", code, errs)
+	}
+	if out := c.ok("requests", "list"); !strings.Contains(out, "청구가 없습니다") {
+		t.Fatalf("a request was filed with a bad holidays file:\n%s", out)
+	}
+	os.WriteFile(file, []byte("# 임시공휴일\n2026-12-02   # 예\n"), 0o644)
+	// Filed on Sunday 22 November: the tenth day, Wednesday 2 December, is a holiday.
+	if out := c.ok(add...); !strings.Contains(out, "2026-12-03") {
+		t.Fatalf("due date with the holiday:\n%s", out)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"custodian/examples"
 	"custodian/live"
 	"custodian/publish"
+	"custodian/requests"
 	"custodian/sqlite"
 	"custodian/vault"
 	"custodian/web"
@@ -124,7 +125,17 @@ func (a *app) serve(ctx context.Context, listen string, every time.Duration, rec
 	}
 	// Requests: the workflow, and the copies given to requesters (signed with the
 	// organisation's key, written under exports/).
-	s.Console.Workflow = requestService(f, a.now)
+	reqCfg, err := a.requestConfig()
+	if err != nil {
+		return err
+	}
+	if rec.web != nil {
+		if rec.web.holdMargin < 0 || rec.web.holdMargin > 24*time.Hour || rec.web.releaseDays < 0 || rec.web.releaseDays > 3650 {
+			return a.usagef("--request-hold-margin은 0~24h, --request-release-days는 0~3650이어야 합니다", "--request-hold-margin must be 0 to 24h and --request-release-days 0 to 3650")
+		}
+		reqCfg.Margin, reqCfg.ReleaseDays = rec.web.holdMargin, rec.web.releaseDays
+	}
+	s.Console.Workflow = requestService(f, a.now, reqCfg)
 	s.Console.ExportDir = d.File("exports")
 	if s.Console.SigningKey, err = d.SigningKey(); err != nil {
 		return err
@@ -172,7 +183,7 @@ func (a *app) retentionCycle(ctx context.Context, f *footage, every time.Duratio
 	defer t.Stop()
 	for {
 		// The holds of closed requests whose release day has come go first (docs/design/requests.md).
-		if n, err := requestService(f, a.now).Sweep(ctx); err != nil && ctx.Err() == nil {
+		if n, err := requestService(f, a.now, requests.Config{}).Sweep(ctx); err != nil && ctx.Err() == nil {
 			slog.Error("releasing the holds of closed requests failed; it runs again at the next cycle", "err", err)
 		} else if n > 0 {
 			slog.Info("request holds released", "requests", n)
@@ -406,6 +417,8 @@ type webFlags struct {
 	metricsListen string
 	trustedProxy  string
 	provisionDays int
+	holdMargin    time.Duration
+	releaseDays   int
 }
 
 func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
@@ -416,6 +429,8 @@ func (a *app) webFlags(fs *flag.FlagSet) *webFlags {
 	fs.StringVar(&w.metricsListen, "metrics-listen", "", "로그인 없이 /metrics만 서비스할 주소, 예: 127.0.0.1:9464 (serve only /metrics without login here)")
 	fs.StringVar(&w.trustedProxy, "trusted-proxy", "", "X-Forwarded-For를 믿을 역방향 프록시, CIDR 목록, 예: 10.0.0.5/32,192.168.1.0/24 (reverse proxies whose X-Forwarded-For is believed)")
 	fs.IntVar(&w.provisionDays, "provision-publish-days", custodian.ProvisionPublishDays, "공공기관: 목적 외 이용·제3자 제공을 포털에 게시하는 일수, 10일 이상 (days the portal shows each published provision; at least 10)")
+	fs.DurationVar(&w.holdMargin, "request-hold-margin", requests.DefaultMargin, "정보주체 청구: 청구한 기간 앞뒤로 더 보존하는 시간 (footage held on each side of a requested period)")
+	fs.IntVar(&w.releaseDays, "request-release-days", requests.DefaultReleaseDays, "정보주체 청구: 종결 뒤 보존 조치를 푸는 날수 (days after a request closes that its holds are released)")
 	return w
 }
 
