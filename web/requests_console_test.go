@@ -247,6 +247,34 @@ func TestViewingRequestEndToEnd(t *testing.T) {
 	if downloads != 3 {
 		t.Errorf("%d downloads logged, want 3", downloads)
 	}
+
+	// The ledger has the request's row, derived from the request and the access log: its
+	// records are the request's export and downloads, each in the log.
+	res, body = chief.do("GET", "/api/ledger?type=request", nil)
+	var ledger struct{ Rows []custodian.LedgerRow }
+	json.Unmarshal([]byte(body), &ledger)
+	var row *custodian.LedgerRow
+	for i := range ledger.Rows {
+		if ledger.Rows[i].Source.Request == id {
+			row = &ledger.Rows[i]
+		}
+	}
+	if res.StatusCode != 200 || row == nil || row.Party != "김민수" || len(row.Source.Records) == 0 {
+		t.Fatalf("ledger: %d, the request's row %+v\n%s", res.StatusCode, row, body)
+	}
+	bySeq := map[uint64]auditlog.Event{}
+	scanLog(t, e, func(ev auditlog.Event) { bySeq[ev.Seq] = ev })
+	kinds := map[string]int{}
+	for _, seq := range row.Source.Records {
+		ev, ok := bySeq[seq]
+		if !ok || !strings.Contains(ev.Detail, fmt.Sprintf("request=%d", id)) {
+			t.Errorf("ledger row record %d: %+v (in the log: %v)", seq, ev, ok)
+		}
+		kinds[ev.Action]++
+	}
+	if kinds["footage.export"] != 1 || kinds["footage.download"] != 3 {
+		t.Errorf("the request's ledger row traces to %v, want its export and 3 downloads", kinds)
+	}
 }
 
 // TestExistenceAndDeletionRequests: an existence request is answered from the catalog; a
