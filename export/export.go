@@ -733,3 +733,39 @@ func PendingID(out string) string {
 	}
 	return st.ExportID
 }
+
+// Make is the one way an evidence package is made and kept: it opens spec's cameras and
+// period through door as an export (a, with Use, Cameras, period, Object, Request and
+// Provision taken from spec; logged before anything is read), builds the package at out
+// (Build) and records it in store, made by a.Actor. The package is the original footage.
+func Make(ctx context.Context, door custodian.FootageDoor, store custodian.ExportService, a custodian.FootageAccess, spec Spec, key ed25519.PrivateKey, out string, opt Options) (*custodian.Export, *Result, error) {
+	if err := spec.check(); err != nil {
+		return nil, nil, err
+	}
+	a.Use, a.Cameras, a.From, a.To, a.Object, a.Request, a.Provision = custodian.UseExport, spec.Cameras, spec.From, spec.To, spec.ID, spec.Request, spec.Provision
+	if a.Purpose == "" {
+		a.Purpose = spec.Purpose
+	}
+	o, err := door.Open(ctx, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := Build(ctx, spec, o.Reader, key, out, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	path, err := filepath.Abs(res.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	e := &custodian.Export{ID: spec.ID, Request: spec.Request, Provision: spec.Provision, Cameras: spec.Cameras, From: spec.From, To: spec.To,
+		Purpose: spec.Purpose, Recipient: spec.Recipient, Created: now(), CreatedBy: a.Actor, Path: path, ManifestSHA256: res.ManifestSHA256, Size: res.Size}
+	if err := store.CreateExport(ctx, e); err != nil {
+		return nil, nil, err
+	}
+	return e, res, nil
+}

@@ -339,6 +339,13 @@ func (s *Server) startCopy(ctx context.Context, c *call, q *custodian.SubjectReq
 	if err != nil {
 		return nil, err
 	}
+	var pass []byte
+	if p := strings.TrimSpace(in.Passphrase); p != "" {
+		if len([]rune(p)) < 8 {
+			return nil, custodian.Errorf(custodian.EINVALID, "사본을 잠글 암호는 8자 이상이어야 합니다 (청구인에게 따로 알립니다)", "the passphrase of the copy must have at least 8 characters (tell it to the requester separately)")
+		}
+		pass = []byte(p)
+	}
 	id := exportIDOf(q)
 	if _, err := s.Console.Exports.Export(ctx, id); err == nil {
 		return nil, custodian.Errorf(custodian.ECONFLICT, "청구 %s의 사본은 이미 만들어졌습니다 (%s)", "the copy of request %s was already made (%s)", q.Code, id)
@@ -349,30 +356,13 @@ func (s *Server) startCopy(ctx context.Context, c *call, q *custodian.SubjectReq
 	}
 	purpose := requestPurpose(q)
 	a := c.access(custodian.UseExport, cams, q.From, q.To, purpose, id, "copy for the requester")
-	a.Request = q.ID
-	o, err := s.door().Open(ctx, a)
-	if err != nil {
-		s.copies.update(q.ID, func(j *copyJob) { j.Done, j.Err = true, err })
-		return nil, err
-	}
 	spec := export.Spec{ID: id, Organisation: reg.Organisation.Name, Request: q.ID, Recipient: q.Name, LegalGround: "개인정보 보호법 제35조 (개인정보의 열람)",
 		Purpose: purpose, Cameras: cams, From: q.From, To: q.To, ExportedBy: c.actor(), ApprovedBy: q.DecidedBy}
 	out := filepath.Join(s.Console.ExportDir, id+".zip")
 	actor := c.requestActor()
-	by := c.actor()
-	var pass []byte
-	if p := strings.TrimSpace(in.Passphrase); p != "" {
-		if len([]rune(p)) < 8 {
-			s.copies.update(q.ID, func(j *copyJob) {
-				j.Done, j.Err = true, custodian.Errorf(custodian.EINVALID, "암호는 8자 이상", "passphrase too short")
-			})
-			return nil, custodian.Errorf(custodian.EINVALID, "사본을 잠글 암호는 8자 이상이어야 합니다 (청구인에게 따로 알립니다)", "the passphrase of the copy must have at least 8 characters (tell it to the requester separately)")
-		}
-		pass = []byte(p)
-	}
 	go func() {
 		ctx := context.WithoutCancel(ctx)
-		err := s.makeCopy(ctx, q, spec, o, out, pass, f, by, actor)
+		err := s.makeCopy(ctx, q, a, spec, out, pass, f, actor)
 		s.copies.update(q.ID, func(j *copyJob) { j.Done, j.Err = true, err })
 		if err != nil {
 			s.Logger.Warn("request copy", "request", q.ID, "export", id, "err", err)
@@ -381,7 +371,7 @@ func (s *Server) startCopy(ctx context.Context, c *call, q *custodian.SubjectReq
 	return &stepResult{Request: q, Export: id}, nil
 }
 
-func (s *Server) makeCopy(ctx context.Context, q *custodian.SubjectRequest, spec export.Spec, o *custodian.FootageOpening, out string, pass []byte, fee int64, by string, a requests.Actor) error {
+func (s *Server) makeCopy(ctx context.Context, q *custodian.SubjectRequest, a custodian.FootageAccess, spec export.Spec, out string, pass []byte, fee int64, ra requests.Actor) error {
 	wf, err := s.workflow()
 	if err != nil {
 		return err
@@ -389,20 +379,15 @@ func (s *Server) makeCopy(ctx context.Context, q *custodian.SubjectRequest, spec
 	if err := os.MkdirAll(s.Console.ExportDir, 0o700); err != nil {
 		return err
 	}
-	res, err := export.Build(ctx, spec, o.Reader, s.Console.SigningKey, out, export.Options{Passphrase: pass, Now: s.Now,
+	e, _, err := export.Make(ctx, s.door(), s.Console.Exports, a, spec, s.Console.SigningKey, out, export.Options{Passphrase: pass, Now: s.Now,
 		Progress: func(p export.Progress) { s.copies.update(q.ID, func(j *copyJob) { j.Progress = p }) }})
 	if err != nil {
 		return err
 	}
-	e := &custodian.Export{ID: spec.ID, Request: q.ID, Cameras: spec.Cameras, From: spec.From, To: spec.To, Purpose: spec.Purpose, Recipient: spec.Recipient,
-		Created: s.Now(), CreatedBy: by, Path: res.Path, ManifestSHA256: res.ManifestSHA256, Size: res.Size}
-	if err := s.Console.Exports.CreateExport(ctx, e); err != nil {
+	if _, err := s.newCopyLink(ctx, e.ID, a.Actor); err != nil {
 		return err
 	}
-	if _, err := s.newCopyLink(ctx, e.ID, by); err != nil {
-		return err
-	}
-	_, err = wf.Deliver(ctx, q.ID, custodian.Delivery{Export: e.ID}, fee, a)
+	_, err = wf.Deliver(ctx, q.ID, custodian.Delivery{Export: e.ID}, fee, ra)
 	return err
 }
 

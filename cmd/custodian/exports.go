@@ -155,12 +155,6 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The export is logged (one record per camera) before any footage is read.
-	o, err := f.door(a).Open(ctx, custodian.FootageAccess{Actor: a.cliActor(), Source: "cli", Use: custodian.UseExport, Cameras: cams, From: t0, To: t1,
-		Purpose: purpose, Object: spec.ID, Request: *request, Provision: *provision})
-	if err != nil {
-		return err
-	}
 	progress := func(p export.Progress) {
 		state := ""
 		if p.Reused {
@@ -168,18 +162,16 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(a.stderr, "\r%s %d/%d %s: %s%s   ", a.msg("카메라", "camera"), p.Index, p.Total, p.Camera, humanBytes(p.Bytes), state)
 	}
-	res, err := export.Build(ctx, spec, o.Reader, key, *out, export.Options{Passphrase: pass, Progress: progress, Now: a.now})
+	// The export is logged (one record per camera) before any footage is read, and
+	// recorded once made.
+	_, res, err := export.Make(ctx, f.door(a), f.db, custodian.FootageAccess{Actor: a.cliActor(), Source: "cli", Purpose: purpose}, spec, key, *out,
+		export.Options{Passphrase: pass, Progress: progress, Now: a.now})
 	fmt.Fprintln(a.stderr)
 	if err != nil {
 		if export.PendingID(*out) != "" {
 			fmt.Fprintf(a.stderr, "%s\n", a.msg("완료된 파일은 "+*out+".partial에 남아 있습니다; 같은 명령을 다시 실행하면 이어서 만듭니다",
 				"the files completed are kept in "+*out+".partial; rerun the same command to resume"))
 		}
-		return err
-	}
-	abs, _ := filepath.Abs(res.Path)
-	if err := f.db.CreateExport(ctx, &custodian.Export{ID: spec.ID, Request: *request, Provision: *provision, Cameras: cams, From: t0, To: t1,
-		Purpose: purpose, Recipient: spec.Recipient, Created: a.now(), CreatedBy: a.cliActor(), Path: abs, ManifestSHA256: res.ManifestSHA256, Size: res.Size}); err != nil {
 		return err
 	}
 	fp := res.Manifest.SigningKey.Fingerprint
