@@ -244,7 +244,7 @@ func TestIngestDamagedFileRefusedUnlessPartial(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	clip := filepath.Join(dir, "clip.mp4")
-	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:00:20", "--purpose", "other", "--purpose-text", "확인", "-o", clip)
+	c.ok("clip", "--camera", "ulsan-lobby-1f", "--from", "2026-11-22 09:00", "--to", "2026-11-22 09:00:20", "--purpose", "other", "--purpose-text", "가져온 영상 확인", "-o", clip)
 	if st, err := os.Stat(clip); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("clip mode: %v %v, want 0600", st.Mode(), err)
 	}
