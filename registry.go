@@ -544,6 +544,9 @@ type RegistryService interface {
 	SaveRegistry(ctx context.Context, r *Registry, source string) (RegistryMeta, error)
 	// Registry returns the current registry; ENOTFOUND when none was imported.
 	Registry(ctx context.Context) (*Registry, RegistryMeta, error)
+	// RegistryMeta returns the current registry's revision without reading the registry
+	// (ENOTFOUND when none was imported), for a reader that keeps the registry it read.
+	RegistryMeta(ctx context.Context) (RegistryMeta, error)
 	// ListSites lists the current registry's sites in registry order.
 	ListSites(ctx context.Context) ([]SiteSummary, error)
 	// ListCameraGroups lists the camera groups, of one site and the sites below it when

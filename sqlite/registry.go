@@ -171,6 +171,18 @@ func (db *DB) Registry(ctx context.Context) (*custodian.Registry, custodian.Regi
 	return r, meta, err
 }
 
+// RegistryMeta returns the current registry's revision, source, hash and time.
+func (db *DB) RegistryMeta(ctx context.Context) (custodian.RegistryMeta, error) {
+	var meta custodian.RegistryMeta
+	err := db.db.QueryRowContext(ctx, `SELECT revision, source, sha256, saved_at FROM registry_revisions ORDER BY revision DESC LIMIT 1`).
+		Scan(&meta.Revision, &meta.Source, &meta.SHA256, &meta.SavedAt)
+	if isNoRows(err) {
+		return meta, notFound("등록된 기관 정보가 없습니다. 먼저 'custodian import FILE'로 가져오십시오",
+			"no registry yet; import one with 'custodian import FILE'")
+	}
+	return meta, err
+}
+
 // revision returns the registry stored as the given revision.
 func (db *DB) revision(ctx context.Context, rev int64) (*custodian.Registry, error) {
 	var doc string

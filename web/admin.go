@@ -31,7 +31,7 @@ type registryData struct {
 }
 
 func (s *Server) registryData(ctx context.Context, c *call) (*registryData, error) {
-	reg, meta, err := s.Registry.Registry(ctx)
+	reg, _, meta, err := s.currentRegistry(ctx)
 	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Server) saveRegistry(ctx context.Context, c *call, text []byte, format 
 	if err != nil {
 		return custodian.RegistryMeta{}, err
 	}
-	cur, _, err := s.Registry.Registry(ctx)
+	cur, err := s.registry(ctx)
 	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
 		return custodian.RegistryMeta{}, err
 	}

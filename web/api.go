@@ -74,12 +74,11 @@ func (s *Server) apiPolicyVersions(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (s *Server) apiSignage(w http.ResponseWriter, r *http.Request, c *call) {
-	reg, err := s.registry(r.Context())
+	reg, x, _, err := s.currentRegistry(r.Context())
 	if err != nil {
 		s.failFor(w, r, c, err)
 		return
 	}
-	x := reg.Index()
 	type sign struct {
 		Site    string `json:"site"`
 		Name    string `json:"name"`
@@ -219,7 +218,7 @@ func (s *Server) apiLiveOpen(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request, c *call) {
-	reg, meta, err := s.Registry.Registry(r.Context())
+	reg, _, meta, err := s.currentRegistry(r.Context())
 	if err != nil {
 		s.failFor(w, r, c, err)
 		return

@@ -126,12 +126,6 @@ func (s *Server) consoleRoutes() {
 	api("GET", "/api/holds", act, auth.HoldsManage, scopeSome, "legal holds in the caller's scope", "", s.apiHolds)
 }
 
-// registry returns the current registry (ENOTFOUND before the first import).
-func (s *Server) registry(ctx context.Context) (*custodian.Registry, error) {
-	reg, _, err := s.Registry.Registry(ctx)
-	return reg, err
-}
-
 // camRow is a camera the caller may see, with what the recorder says of it.
 type camRow struct {
 	ID, Group, Location, Site string
@@ -143,11 +137,10 @@ type camRow struct {
 // cameras lists the recorded cameras (and camera groups without listed cameras, which
 // imported footage may be filed under) that the caller may take action on.
 func (s *Server) cameras(ctx context.Context, c *call, action auth.Action) ([]camRow, error) {
-	reg, err := s.registry(ctx)
+	reg, x, _, err := s.currentRegistry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	x := reg.Index()
 	var status map[string]*recorder.Status
 	if s.Console.Status != nil {
 		st := s.Console.Status()
@@ -255,11 +248,10 @@ func (s *Server) holdsInScope(ctx context.Context, c *call) ([]custodian.Hold, e
 	if err != nil {
 		return nil, err
 	}
-	reg, err := s.registry(ctx)
+	_, x, _, err := s.currentRegistry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	x := reg.Index()
 	var out []custodian.Hold
 	for _, h := range hs {
 		tg, err := targetOf(x, h.Camera)
@@ -278,21 +270,10 @@ func (s *Server) requestsInScope(ctx context.Context, c *call, open bool) ([]cus
 	if err != nil {
 		return nil, err
 	}
-	reg, err := s.registry(ctx)
-	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
-		return nil, err
-	}
 	var out []custodian.SubjectRequest
-	for _, q := range rs {
-		tg := auth.Target{}
-		if q.Camera != "" && reg != nil {
-			if x, err := targetOf(reg.Index(), q.Camera); err == nil {
-				tg = x
-			}
-		}
-		// A request that names no camera is seen by those with the action anywhere.
-		if (tg.Camera == "" && auth.CanSome(c.grants, auth.RequestsRead, c.now)) || c.can(auth.RequestsRead, tg) {
-			out = append(out, q)
+	for i := range rs {
+		if s.mayRead(ctx, c, &rs[i]) {
+			out = append(out, rs[i])
 		}
 	}
 	return out, nil

@@ -167,7 +167,7 @@ func (s *Server) enrollData(r *http.Request, c *call) (enrollPage, error) {
 		return enrollPage{}, err
 	}
 	issuer := "Custodian"
-	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
+	if reg, err := s.registry(r.Context()); err == nil {
 		issuer = reg.Organisation.Name
 	}
 	var groups []string

@@ -183,17 +183,8 @@ type camOption struct{ ID, Label string }
 
 func (s *Server) requestFormData(ctx context.Context, lang string) requestFormData {
 	d := requestFormData{ErrorMap: map[string]string{}}
-	if reg, err := s.registry(ctx); err == nil {
-		x := reg.Index()
-		cams, groups := x.Cameras()
-		for i, cam := range cams {
-			label := cam.ID
-			if cam.Location != "" {
-				label = cam.Location + " (" + cam.ID + ")"
-			}
-			_ = groups[i]
-			d.Cameras = append(d.Cameras, camOption{cam.ID, label})
-		}
+	if x, err := s.index(ctx); err == nil {
+		d.Cameras = camOptions(x)
 	}
 	return d
 }

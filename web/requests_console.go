@@ -68,13 +68,13 @@ func (s *Server) workflow() (*requests.Service, error) {
 // requestTarget is what a request is about, for grants: its cameras' targets (none: the
 // whole organisation).
 func (s *Server) requestTargets(ctx context.Context, q *custodian.SubjectRequest) []auth.Target {
-	reg, err := s.registry(ctx)
+	x, err := s.index(ctx)
 	if err != nil {
 		return []auth.Target{{}}
 	}
 	var out []auth.Target
 	for _, cam := range q.Cameras() {
-		if tg, err := targetOf(reg.Index(), cam); err == nil {
+		if tg, err := targetOf(x, cam); err == nil {
 			out = append(out, tg)
 		}
 	}
@@ -95,6 +95,16 @@ func (s *Server) mayOn(ctx context.Context, c *call, action auth.Action, q *cust
 	return true
 }
 
+// mayRead reports whether the caller may read q: requests.read over every camera of it; a
+// request that names no camera (a place, not yet matched to cameras) is read by whoever
+// has requests.read anywhere, so that it is handled.
+func (s *Server) mayRead(ctx context.Context, c *call, q *custodian.SubjectRequest) bool {
+	if len(q.Cameras()) == 0 {
+		return auth.CanSome(c.grants, auth.RequestsRead, c.now)
+	}
+	return s.mayOn(ctx, c, auth.RequestsRead, q)
+}
+
 // requestFor returns the request of the path's {id} if the caller may read it; another
 // one is "not found", as it would be outside the caller's scope.
 func (s *Server) requestFor(ctx context.Context, c *call, id string) (*custodian.SubjectRequest, error) {
@@ -110,7 +120,7 @@ func (s *Server) requestFor(ctx context.Context, c *call, id string) (*custodian
 	if err != nil {
 		return nil, err
 	}
-	if !s.mayOn(ctx, c, auth.RequestsRead, q) && !(len(q.Cameras()) == 0 && auth.CanSome(c.grants, auth.RequestsRead, c.now)) {
+	if !s.mayRead(ctx, c, q) {
 		return nil, custodian.Errorf(custodian.ENOTFOUND, "청구 %d이(가) 없습니다", "there is no request %d", n)
 	}
 	return q, nil
@@ -480,13 +490,13 @@ func (s *Server) requestPageData(ctx context.Context, c *call, q *custodian.Subj
 		n := custodian.IdentityMethodNames[m]
 		d.Methods = append(d.Methods, [3]string{m, n[0], n[1]})
 	}
-	if reg, err := s.registry(ctx); err == nil {
+	if reg, x, _, err := s.currentRegistry(ctx); err == nil {
 		d.NoSelDel = reg.Requests.NoSelectiveDeletion
 		if n, err := custodian.NoticeOf(q, reg.Organisation, c.now); err == nil {
 			d.Notice = n
 		}
-		for _, cam := range s.camOptions(reg) {
-			if tg, err := targetOf(reg.Index(), cam.ID); err == nil && c.can(auth.RequestsDecide, tg) {
+		for _, cam := range camOptions(x) {
+			if tg, err := targetOf(x, cam.ID); err == nil && c.can(auth.RequestsDecide, tg) {
 				d.Cameras = append(d.Cameras, cam)
 			}
 		}
@@ -494,9 +504,9 @@ func (s *Server) requestPageData(ctx context.Context, c *call, q *custodian.Subj
 	return d
 }
 
-func (s *Server) camOptions(reg *custodian.Registry) []camOption {
+func camOptions(x *custodian.Index) []camOption {
 	var out []camOption
-	cams, _ := reg.Index().Cameras()
+	cams, _ := x.Cameras()
 	for _, cam := range cams {
 		label := cam.ID
 		if cam.Location != "" {

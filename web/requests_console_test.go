@@ -331,3 +331,38 @@ func TestExistenceAndDeletionRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryReadAfterChange: the console keeps the registry it read (registry_cache.go)
+// only while the stored revision is the same: a registry saved by another process (custodian
+// import beside serve) is what the next request sees.
+func TestRegistryReadAfterChange(t *testing.T) {
+	e := newConsole(t)
+	e.noTOTPAccount("aud", custodian.AccountGrant{Role: "auditor", All: true})
+	c := e.client()
+	c.loginNoTOTP("aud")
+	get := func() (int64, string) {
+		t.Helper()
+		res, body := c.do("GET", "/api/registry", nil)
+		var out struct {
+			Revision struct{ Revision int64 }
+			Registry custodian.Registry
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("registry: %d %v", res.StatusCode, err)
+		}
+		return out.Revision.Revision, out.Registry.Organisation.Name
+	}
+	rev, name := get()
+	get() // from the cache
+	reg, _, err := e.db.Registry(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.Organisation.Name = name + " (개편)"
+	if _, err := e.db.SaveRegistry(context.Background(), reg, "import"); err != nil {
+		t.Fatal(err)
+	}
+	if rev2, name2 := get(); rev2 != rev+1 || name2 != name+" (개편)" {
+		t.Fatalf("after another process saved revision %d: revision %d, name %q", rev+1, rev2, name2)
+	}
+}

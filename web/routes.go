@@ -462,11 +462,11 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, c *call) er
 
 // cameraTarget returns what a camera (or camera group) ID is in, for auth.Can.
 func (s *Server) cameraTarget(ctx context.Context, id string) (auth.Target, error) {
-	reg, _, err := s.Registry.Registry(ctx)
+	x, err := s.index(ctx)
 	if err != nil {
 		return auth.Target{}, err
 	}
-	return targetOf(reg.Index(), id)
+	return targetOf(x, id)
 }
 
 func targetOf(x *custodian.Index, id string) (auth.Target, error) {

@@ -57,7 +57,8 @@ type Server struct {
 	// touching holds the sessions whose use is being recorded (loadSession).
 	touching  sync.Map
 	views     *viewTickets
-	copies    copyJobs // copies of footage being made for requests
+	copies    copyJobs      // copies of footage being made for requests
+	regs      registryCache // the registry last read (registry_cache.go)
 	enrolling *pendingSecrets
 	// trusted are the reverse proxies whose X-Forwarded-For is believed (SetTrustedProxies).
 	trusted []netip.Prefix
@@ -183,7 +184,7 @@ func (s *Server) renderFor(w http.ResponseWriter, r *http.Request, c *call, stat
 		p.User = c.acct
 		p.Menu = c.menu()
 	}
-	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
+	if reg, err := s.registry(r.Context()); err == nil {
 		p.OrgName = reg.Organisation.Name
 	}
 	var buf bytes.Buffer
@@ -281,7 +282,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			data.Upcoming = append(data.Upcoming, v)
 		}
 	}
-	if reg, _, err := s.Registry.Registry(r.Context()); err == nil {
+	if reg, err := s.registry(r.Context()); err == nil {
 		x := reg.Index()
 		data.Homepage = reg.Organisation.Homepage
 		for _, site := range reg.Sites {
@@ -421,7 +422,7 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSignage(w http.ResponseWriter, r *http.Request) {
-	reg, _, err := s.Registry.Registry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
