@@ -139,7 +139,9 @@ func Scan(ctx context.Context, dir string, f Filter, fn func(Event) error) error
 		return err
 	}
 	from, to := unixNano(f.From), unixNano(f.To)
-	buf := make([]byte, windowSize)
+	win := windows.Get().(*[]byte)
+	defer windows.Put(win)
+	buf := *win
 	for _, sf := range s.files {
 		if (!f.To.IsZero() && !sf.m.start().Before(f.To)) || (!f.From.IsZero() && !sf.m.end().After(f.From)) {
 			continue
@@ -183,7 +185,9 @@ func Export(ctx context.Context, dir string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	buf := make([]byte, windowSize)
+	win := windows.Get().(*[]byte)
+	defer windows.Put(win)
+	buf := *win
 	for _, sf := range s.files {
 		name := sf.name
 		err := walkFile(ctx, s.dir, sf, buf, visitor{

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // fileReader walks the frames of one month file, from the end of its header up to a
@@ -19,6 +20,10 @@ type fileReader struct {
 }
 
 const windowSize = 4 << 20
+
+// windows are read windows for Scan and Export, reused: every access-log page and API
+// call scans, and would otherwise allocate and clear 4 MiB (docs/BENCHMARKS.md, run 14).
+var windows = sync.Pool{New: func() any { b := make([]byte, windowSize); return &b }}
 
 func newFileReader(f io.ReaderAt, start, limit int64, buf []byte) *fileReader {
 	if len(buf) < windowSize {

@@ -547,27 +547,36 @@ func (v *Vault) clipStreaming(ctx context.Context, w io.Writer, camera string, s
 		if err != nil {
 			return nil, err
 		}
-		data, err := seg.readAll(false, false) // every chunk authenticated (readAll)
+		// A reused buffer: the segment's fragments are written (emit copies them out)
+		// before the next segment is read into it.
+		data, err := seg.readAllInto(segBuf(seg.Size()), false, false) // every chunk authenticated (readAll)
 		seg.Close()
 		if err != nil {
 			return nil, err
 		}
-		pin, frags, err := fmp4.Parse(data)
-		if err != nil {
-			return nil, fmt.Errorf("segment %s: %w", segs[i].ID, err)
-		}
-		if !sameFormat(in, pin) {
-			return info, nil // the camera's stream changed; the clip ends here
-		}
-		info.Segments++
-		if len(frags) == 0 {
-			continue
-		}
-		base := frags[0].BaseDecodeTime
-		for _, f := range frags {
-			if more, err := emit(f, segs[i].Start.Add(fragTime(f.BaseDecodeTime-base, ts))); err != nil || !more {
-				return info, err
+		more, err := func() (bool, error) {
+			defer freeSegBuf(data)
+			pin, frags, err := fmp4.Parse(data)
+			if err != nil {
+				return false, fmt.Errorf("segment %s: %w", segs[i].ID, err)
 			}
+			if !sameFormat(in, pin) {
+				return false, nil // the camera's stream changed; the clip ends here
+			}
+			info.Segments++
+			if len(frags) == 0 {
+				return true, nil
+			}
+			base := frags[0].BaseDecodeTime
+			for _, f := range frags {
+				if more, err := emit(f, segs[i].Start.Add(fragTime(f.BaseDecodeTime-base, ts))); err != nil || !more {
+					return false, err
+				}
+			}
+			return true, nil
+		}()
+		if err != nil || !more {
+			return info, err
 		}
 	}
 	return info, nil

@@ -104,10 +104,22 @@ func (s *Segment) ReadAll() ([]byte, error) { return s.readAll(false, true) }
 // the access log states; `verify --level hash` and moves check it. Playback skips it: it
 // was a quarter of the server's processor under load (docs/BENCHMARKS.md, "The console").
 func (s *Segment) readAll(urgent, hash bool) ([]byte, error) {
+	return s.readAllInto(make([]byte, s.Size()), urgent, hash)
+}
+
+// readAllInto is readAll into buf, which must be s.Size() bytes long; every byte of it is
+// written or an error returned (buf may be a reused one: nothing of what it held before
+// may show).
+func (s *Segment) readAllInto(buf []byte, urgent, hash bool) ([]byte, error) {
 	reading.enter(urgent)
 	defer reading.leave()
-	buf := make([]byte, s.Size())
-	if _, err := s.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+	if int64(len(buf)) != s.Size() {
+		return nil, fmt.Errorf("vault: a buffer of %d bytes for a segment of %d", len(buf), s.Size())
+	}
+	if n, err := s.ReadAt(buf, 0); n != len(buf) || err != nil && !errors.Is(err, io.EOF) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("segment %s: %d of %d bytes read: %w", s.ID, n, len(buf), io.ErrUnexpectedEOF)
+		}
 		return nil, err
 	}
 	if !hash {
@@ -119,6 +131,23 @@ func (s *Segment) readAll(urgent, hash bool) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// segBufs are buffers for the whole-segment reads of playback, reused: a playback reads one
+// segment of several MiB after another, and clearing a new buffer for each was a tenth of
+// the server's processor under load (docs/BENCHMARKS.md, run 14).
+var segBufs sync.Pool
+
+// segBuf returns a buffer of n bytes, reused when one big enough is free (its old contents
+// are all overwritten by readAllInto).
+func segBuf(n int64) []byte {
+	if p, _ := segBufs.Get().(*[]byte); p != nil && int64(cap(*p)) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n)
+}
+
+// freeSegBuf gives a buffer from segBuf back, once nothing refers to its contents.
+func freeSegBuf(b []byte) { segBufs.Put(&b) }
 
 // reading admits whole-segment reads (ReadAll: tens of milliseconds of decryption and
 // hashing each) as many at a time as there are processors, the others waiting their turn
