@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Connections. SQLite lets one connection write at a time; a second writer waits in
@@ -42,6 +43,45 @@ var busyTimeoutMS = 10000
 type pools struct {
 	w *sql.DB // one connection: every change
 	r *sql.DB // readers, query_only
+
+	// stmts are the readers' statements, prepared once (and on each reader connection as
+	// it first runs them) instead of parsed again by SQLite for every query: a console
+	// request runs several, and their parsing was a twentieth of the server's processor
+	// under load (docs/BENCHMARKS.md, run 14). At most maxStmts are kept; a query text
+	// beyond them is run unprepared.
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the statements kept: the adapters' queries are constants, but a few are
+// built with a varying number of placeholders.
+const maxStmts = 256
+
+// stmt returns the prepared statement of a reader's query, or nil to run it unprepared.
+func (p *pools) stmt(ctx context.Context, query string) *sql.Stmt {
+	p.mu.RLock()
+	st, ok := p.stmts[query]
+	p.mu.RUnlock()
+	if ok {
+		return st
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.stmts[query]; ok {
+		return st
+	}
+	if len(p.stmts) >= maxStmts {
+		return nil
+	}
+	st, err := p.r.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil // the query itself reports the error
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[query] = st
+	return st
 }
 
 func dsn(path string, write bool) string {
@@ -93,12 +133,18 @@ func (p *pools) QueryContext(ctx context.Context, query string, args ...any) (*s
 	if onWriter(query) {
 		return p.w.QueryContext(ctx, query, args...)
 	}
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return p.r.QueryContext(ctx, query, args...)
 }
 
 func (p *pools) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if onWriter(query) {
 		return p.w.QueryRowContext(ctx, query, args...)
+	}
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return p.r.QueryRowContext(ctx, query, args...)
 }
@@ -110,5 +156,12 @@ func (p *pools) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, erro
 // Close closes the readers, then the writer (the last connection to close checkpoints
 // the WAL into the database file).
 func (p *pools) Close() error {
-	return errors.Join(p.r.Close(), p.w.Close())
+	p.mu.Lock()
+	var errs []error
+	for _, st := range p.stmts {
+		errs = append(errs, st.Close())
+	}
+	p.stmts = nil
+	p.mu.Unlock()
+	return errors.Join(append(errs, p.r.Close(), p.w.Close())...)
 }

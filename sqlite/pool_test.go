@@ -168,3 +168,40 @@ func TestReadersCannotWrite(t *testing.T) {
 		t.Fatalf("%d rows (%v), want 0", n, err)
 	}
 }
+
+// TestReaderStatementsArePreparedOnceAndBounded: a reader's query is prepared once and
+// reused (the same results), a reader still cannot write through a prepared statement, and
+// no more than maxStmts query texts are kept, those beyond them running unprepared.
+func TestReaderStatementsArePreparedOnceAndBounded(t *testing.T) {
+	ctx := context.Background()
+	db := noBusyWait(t)
+	const q = `SELECT COUNT(*) FROM vault_meta WHERE key = ?`
+	for i := 0; i < 3; i++ {
+		var n int
+		if err := db.db.QueryRowContext(ctx, q, "none").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("query %d: %d %v", i, n, err)
+		}
+	}
+	db.db.mu.RLock()
+	first := db.db.stmts[q]
+	db.db.mu.RUnlock()
+	if first == nil {
+		t.Fatal("the query was not prepared")
+	}
+	for i := 0; i < maxStmts+20; i++ {
+		var n int
+		if err := db.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT %d`, i)).Scan(&n); err != nil || n != i {
+			t.Fatalf("query %d: %d %v", i, n, err)
+		}
+	}
+	db.db.mu.RLock()
+	kept, same := len(db.db.stmts), db.db.stmts[q] == first
+	db.db.mu.RUnlock()
+	if kept != maxStmts || !same {
+		t.Fatalf("%d statements kept (want %d), the first one kept: %v", kept, maxStmts, same)
+	}
+	var id string
+	if err := db.db.QueryRowContext(ctx, `INSERT INTO vault_meta (key, value) VALUES ('x', 'y') RETURNING key`).Scan(&id); err == nil {
+		t.Fatal("a reader wrote through a statement")
+	}
+}
