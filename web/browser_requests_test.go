@@ -21,7 +21,8 @@ func loginBrowser(t *testing.T, ctx context.Context, e *consoleEnv, username str
 		chromedp.SendKeys(css("#username"), username), chromedp.SendKeys(css("#password"), testPassword),
 		chromedp.Submit(css("#password")), chromedp.WaitVisible(css("#code")),
 		chromedp.SendKeys(css("#code"), e.totp(username)), chromedp.Submit(css("#code")),
-		chromedp.WaitVisible(css("main h1")))
+		// The console's own page (its log-out form), not the code page still showing.
+		chromedp.WaitVisible(css(`form[action="/logout"]`)), chromedp.WaitVisible(css("main h1")))
 }
 
 // TestBrowserRequest drives a viewing request through the browser, as the requester and as

@@ -33,6 +33,7 @@ func (s *Server) provisionRoutes() {
 	add("GET", "/console/provisions/{id}", act, auth.ProvisionsManage, s.provisionPage)
 	add("POST", "/console/provisions/{id}/approve", act, auth.ProvisionsApprove, s.provisionStep("approve"))
 	add("POST", "/console/provisions/{id}/refuse", act, auth.ProvisionsApprove, s.provisionStep("refuse"))
+	add("POST", "/console/provisions/{id}/copy", act, auth.ProvisionsManage, s.provisionCopyPost)
 	add("POST", "/console/provisions/{id}/deliver", act, auth.ProvisionsManage, s.provisionStep("deliver"))
 	add("POST", "/console/provisions/{id}/close", act, auth.ProvisionsManage, s.provisionStep("close"))
 	add("GET", "/console/agency/provisions", act, auth.ProvisionsRequest, s.agencyProvisionsPage)
@@ -45,6 +46,8 @@ func (s *Server) provisionRoutes() {
 	api("GET", "/api/provisions/{id}", act, auth.ProvisionsManage, "one provision", "", s.apiProvision)
 	api("POST", "/api/provisions/{id}/approve", act, auth.ProvisionsApprove, "approve (the responsible manager; never the filer); {pledge, restrictions}", "json", s.provisionStep("approve"))
 	api("POST", "/api/provisions/{id}/refuse", act, auth.ProvisionsApprove, "refuse with a reason; {reason}", "json", s.provisionStep("refuse"))
+	api("POST", "/api/provisions/{id}/copy", act, auth.ProvisionsManage, "make the signed copy of an approved provision in the background (202); its export ID is then delivered", "", s.apiProvisionCopy)
+	api("GET", "/api/provisions/{id}/copy", act, auth.ProvisionsManage, "the progress of a provision's copy and its download links", "", s.apiProvisionCopyStatus)
 	api("POST", "/api/provisions/{id}/deliver", act, auth.ProvisionsManage, "deliver through the footage door (logged with provision=N); {export_id} for a copy, {attendee} for on-site viewing", "json", s.provisionStep("deliver"))
 	api("POST", "/api/provisions/{id}/close", act, auth.ProvisionsManage, "close a delivered or refused provision; {note}", "json", s.provisionStep("close"))
 	api("GET", "/api/agency/provisions", act, auth.ProvisionsRequest, "the calling agency's own provision requests", "", s.apiAgencyProvisions)
@@ -591,11 +594,17 @@ type provisionPageData struct {
 	View       string
 	Error      string
 	Agency     bool
+	Copy       *copyJob   // the copy being made in the console (provisions_copy.go)
+	Links      []copyLink // the copy's download links
+	ExportID   string     // the export ID of the copy made in the console
 }
 
 func (s *Server) renderProvision(w http.ResponseWriter, r *http.Request, c *call, status int, p *custodian.Provision, msg, view string) {
 	d := provisionPageData{P: provRow(c.lang, *p), CanApprove: s.provisionCovered(r.Context(), c, p, auth.ProvisionsApprove), Self: p.FiledBy == c.acct.Username,
-		View: view, Error: msg}
+		View: view, Error: msg, Copy: s.copies.get(provisionJob(p.ID)), Links: s.linksOf(r.Context(), provisionExportID(p.ID), c.now)}
+	if d.Copy != nil && d.Copy.Done && d.Copy.Err == nil || len(d.Links) > 0 {
+		d.ExportID = provisionExportID(p.ID)
+	}
 	s.renderFor(w, r, c, status, "provision.html", fmt.Sprintf("%s %d", t(c.lang, "제공 기록", "Provision"), p.ID), d)
 }
 
@@ -647,7 +656,7 @@ func (s *Server) agencyProvisionPage(w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	s.renderFor(w, r, c, http.StatusOK, "provision.html", fmt.Sprintf("%s %d", t(c.lang, "제공 요청", "Provision request"), p.ID),
-		provisionPageData{P: provRow(c.lang, *p), Agency: true})
+		provisionPageData{P: provRow(c.lang, *p), Agency: true, Links: s.linksOf(r.Context(), p.ExportID, c.now)})
 }
 
 // publications returns what the portal publishes now.

@@ -284,12 +284,13 @@ type copyJob struct {
 	Err      error
 }
 
+// copyJobs are the copies being made, by what they are for: "request:N", "provision:N".
 type copyJobs struct {
 	mu sync.Mutex
-	m  map[int64]*copyJob // by request
+	m  map[string]*copyJob
 }
 
-func (j *copyJobs) get(id int64) *copyJob {
+func (j *copyJobs) get(id string) *copyJob {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if x := j.m[id]; x != nil {
@@ -299,7 +300,7 @@ func (j *copyJobs) get(id int64) *copyJob {
 	return nil
 }
 
-func (j *copyJobs) update(id int64, f func(*copyJob)) {
+func (j *copyJobs) update(id string, f func(*copyJob)) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if x := j.m[id]; x != nil {
@@ -307,12 +308,12 @@ func (j *copyJobs) update(id int64, f func(*copyJob)) {
 	}
 }
 
-// start registers a job for request id; false when one is already running.
-func (j *copyJobs) start(id int64, job *copyJob) bool {
+// start registers a job for id; false when one is already running.
+func (j *copyJobs) start(id string, job *copyJob) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.m == nil {
-		j.m = map[int64]*copyJob{}
+		j.m = map[string]*copyJob{}
 	}
 	if x := j.m[id]; x != nil && !x.Done {
 		return false
@@ -320,6 +321,8 @@ func (j *copyJobs) start(id int64, job *copyJob) bool {
 	j.m[id] = job
 	return true
 }
+
+func requestJob(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
 
 // exportIDOf is the export ID of a request's copy: the same for every attempt, so that an
 // interrupted copy resumes (export.Build keeps the MP4s already written).
@@ -361,7 +364,7 @@ func (s *Server) startCopy(ctx context.Context, c *call, q *custodian.SubjectReq
 		return nil, custodian.Errorf(custodian.ECONFLICT, "청구 %s의 사본은 이미 만들어졌습니다 (%s)", "the copy of request %s was already made (%s)", q.Code, id)
 	}
 	job := &copyJob{Export: id, Started: c.now}
-	if !s.copies.start(q.ID, job) {
+	if !s.copies.start(requestJob(q.ID), job) {
 		return nil, custodian.Errorf(custodian.ECONFLICT, "청구 %s의 사본을 만드는 중입니다", "the copy of request %s is being made", q.Code)
 	}
 	purpose := requestPurpose(q)
@@ -373,7 +376,7 @@ func (s *Server) startCopy(ctx context.Context, c *call, q *custodian.SubjectReq
 	go func() {
 		ctx := context.WithoutCancel(ctx)
 		err := s.makeCopy(ctx, q, a, spec, out, pass, f, actor)
-		s.copies.update(q.ID, func(j *copyJob) { j.Done, j.Err = true, err })
+		s.copies.update(requestJob(q.ID), func(j *copyJob) { j.Done, j.Err = true, err })
 		if err != nil {
 			s.Logger.Warn("request copy", "request", q.ID, "export", id, "err", err)
 		}
@@ -390,7 +393,7 @@ func (s *Server) makeCopy(ctx context.Context, q *custodian.SubjectRequest, a cu
 		return err
 	}
 	e, _, err := export.Make(ctx, s.door(), s.Console.Exports, a, spec, s.Console.SigningKey, out, export.Options{Passphrase: pass, Now: s.Now,
-		Progress: func(p export.Progress) { s.copies.update(q.ID, func(j *copyJob) { j.Progress = p }) }})
+		Progress: func(p export.Progress) { s.copies.update(requestJob(q.ID), func(j *copyJob) { j.Progress = p }) }})
 	if err != nil {
 		return err
 	}
@@ -432,10 +435,19 @@ type copyLink struct {
 }
 
 func (s *Server) copyLinks(ctx context.Context, q *custodian.SubjectRequest, now time.Time) []copyLink {
-	if s.Console.Exports == nil || q.Delivery == nil || q.Delivery.Export == "" || len(s.Console.SigningKey) == 0 {
+	if q.Delivery == nil {
 		return nil
 	}
-	ls, err := s.Console.Exports.DownloadLinks(ctx, q.Delivery.Export)
+	return s.linksOf(ctx, q.Delivery.Export, now)
+}
+
+// linksOf are the working download links of an export made in the console (newCopyLink),
+// with their URLs.
+func (s *Server) linksOf(ctx context.Context, export string, now time.Time) []copyLink {
+	if s.Console.Exports == nil || export == "" || len(s.Console.SigningKey) == 0 {
+		return nil
+	}
+	ls, err := s.Console.Exports.DownloadLinks(ctx, export)
 	if err != nil {
 		return nil
 	}
@@ -474,7 +486,7 @@ type requestPageData struct {
 }
 
 func (s *Server) requestPageData(ctx context.Context, c *call, q *custodian.SubjectRequest) *requestPageData {
-	d := &requestPageData{Q: q, Today: custodian.DateOf(c.now), Can: map[string]bool{}, Copy: s.copies.get(q.ID), Links: s.copyLinks(ctx, q, c.now)}
+	d := &requestPageData{Q: q, Today: custodian.DateOf(c.now), Can: map[string]bool{}, Copy: s.copies.get(requestJob(q.ID)), Links: s.copyLinks(ctx, q, c.now)}
 	if wf, err := s.workflow(); err == nil {
 		d.Events, _ = wf.Store.RequestEvents(ctx, q.ID)
 	}
