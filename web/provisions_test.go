@@ -326,6 +326,9 @@ func TestProvisionPublication(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(page, "편의점 절도 사건 수사") || !strings.Contains(page, "제18조제2항제2호") {
 		t.Fatalf("public page: %d %.600s", res.StatusCode, page)
 	}
+	if _, home := anon.do("GET", "/", nil); !strings.Contains(home, `href="/provisions"`) {
+		t.Error("a public body's portal does not link its publications")
+	}
 	for _, personal := range []string{"김수사", "형사과-4821", "02-0000-1234", "exp-20261122-0001", "clerk", "mgr"} {
 		if strings.Contains(body, personal) || strings.Contains(page, personal) {
 			t.Errorf("the publication shows %q", personal)
@@ -345,6 +348,9 @@ func TestProvisionPublication(t *testing.T) {
 	}
 	if _, page := anon.do("GET", "/provisions", nil); strings.Contains(page, "편의점") || !strings.Contains(page, "공공기관이 아니어서") {
 		t.Fatalf("private page: %.600s", page)
+	}
+	if _, home := anon.do("GET", "/", nil); strings.Contains(home, `href="/provisions"`) {
+		t.Error("a private organisation's portal links publications")
 	}
 }
 

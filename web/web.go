@@ -273,6 +273,8 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		Homepage string
 		// KeyFingerprint is the SHA-256 of the signing key (SPKI DER), hex.
 		KeyFingerprint string
+		// Public: a public body, which publishes its provisions (/provisions).
+		Public bool
 	}{Versions: rows, Current: cur}
 	if len(s.ExportKey) == ed25519.PublicKeySize {
 		data.KeyFingerprint = export.Fingerprint(s.ExportKey)
@@ -285,6 +287,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	if reg, err := s.registry(r.Context()); err == nil {
 		x := reg.Index()
 		data.Homepage = reg.Organisation.Homepage
+		data.Public = reg.Organisation.Sector == custodian.SectorPublic
 		for _, site := range reg.Sites {
 			if n := x.SignboardTotal(site.ID); n > 0 {
 				data.Signs = append(data.Signs, signRow{site.ID, site.Name, n})
