@@ -542,6 +542,10 @@ type RegistryService interface {
 	// *ValidationError and changes nothing if r is invalid. Saving a registry identical to
 	// the current one stores nothing and returns the current revision with Unchanged set.
 	SaveRegistry(ctx context.Context, r *Registry, source string) (RegistryMeta, error)
+	// SaveRegistryOver is SaveRegistry only if the current revision is still base (0: no
+	// registry yet): ECONFLICT, changing nothing, when another save came between the
+	// caller's reading and its saving (what it checked the new registry against is gone).
+	SaveRegistryOver(ctx context.Context, r *Registry, source string, base int64) (RegistryMeta, error)
 	// Registry returns the current registry; ENOTFOUND when none was imported.
 	Registry(ctx context.Context) (*Registry, RegistryMeta, error)
 	// RegistryMeta returns the current registry's revision without reading the registry

@@ -17,6 +17,19 @@ var _ custodian.RegistryService = (*DB)(nil)
 // SaveRegistry validates r and, in one transaction, appends it as a new revision and
 // rebuilds the projection tables from it.
 func (db *DB) SaveRegistry(ctx context.Context, r *custodian.Registry, source string) (custodian.RegistryMeta, error) {
+	return db.saveRegistry(ctx, r, source, -1)
+}
+
+// SaveRegistryOver is SaveRegistry if the current revision is base (0: none yet).
+func (db *DB) SaveRegistryOver(ctx context.Context, r *custodian.Registry, source string, base int64) (custodian.RegistryMeta, error) {
+	if base < 0 {
+		return custodian.RegistryMeta{}, custodian.Errorf(custodian.EINVALID, "기준 개정판 %d가 올바르지 않습니다", "bad base revision %d", base)
+	}
+	return db.saveRegistry(ctx, r, source, base)
+}
+
+// saveRegistry saves r; base, unless negative, is the revision it must replace.
+func (db *DB) saveRegistry(ctx context.Context, r *custodian.Registry, source string, base int64) (custodian.RegistryMeta, error) {
 	if err := r.Validate(); err != nil {
 		return custodian.RegistryMeta{}, err
 	}
@@ -35,6 +48,11 @@ func (db *DB) SaveRegistry(ctx context.Context, r *custodian.Registry, source st
 		err := tx.QueryRowContext(ctx, `SELECT revision, source, sha256, saved_at FROM registry_revisions ORDER BY revision DESC LIMIT 1`).
 			Scan(&cur.Revision, &cur.Source, &cur.SHA256, &cur.SavedAt)
 		switch {
+		case err != nil && !isNoRows(err):
+			return err
+		case base >= 0 && cur.Revision != base:
+			return custodian.Errorf(custodian.ECONFLICT, "등록부가 그사이 개정판 %d(%s)로 바뀌었습니다: 다시 읽고 고치십시오", "the registry changed meanwhile to revision %d (%s): read it again and redo the change",
+				cur.Revision, cur.Source)
 		case err == nil && cur.SHA256 == meta.SHA256:
 			meta = cur
 			meta.Unchanged = true

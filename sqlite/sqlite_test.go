@@ -349,3 +349,28 @@ func TestCheckFindsDamagedPages(t *testing.T) {
 		t.Errorf("open of a non-database: %v", err)
 	}
 }
+
+// TestSaveRegistryOver: a save over a revision that is no longer the current one is
+// refused and changes nothing (the console checks a new registry against the one it read).
+func TestSaveRegistryOver(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	r := example(t, "003-moel-customer-centre.yaml")
+	m1, err := db.SaveRegistryOver(ctx, r, "first", 0)
+	if err != nil || m1.Revision != 1 {
+		t.Fatalf("first save over none: %+v %v", m1, err)
+	}
+	r.Organisation.Name += " (개편)"
+	if _, err := db.SaveRegistryOver(ctx, r, "stale", 0); custodian.ErrorCode(err) != custodian.ECONFLICT || !strings.Contains(err.Error(), "revision 1") {
+		t.Fatalf("a save over a stale revision: %v", err)
+	}
+	if _, m, _ := db.Registry(ctx); m.Revision != 1 {
+		t.Fatalf("the refused save changed the registry: revision %d", m.Revision)
+	}
+	if m2, err := db.SaveRegistryOver(ctx, r, "second", 1); err != nil || m2.Revision != 2 {
+		t.Fatalf("a save over the current revision: %+v %v", m2, err)
+	}
+	if _, err := db.SaveRegistryOver(ctx, r, "again", 1); custodian.ErrorCode(err) != custodian.ECONFLICT {
+		t.Fatalf("a second save over revision 1: %v", err)
+	}
+}

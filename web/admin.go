@@ -76,14 +76,17 @@ func (s *Server) saveRegistry(ctx context.Context, c *call, text []byte, format 
 	if err != nil {
 		return custodian.RegistryMeta{}, err
 	}
-	cur, err := s.registry(ctx)
+	// The new registry is checked against the current one and saved only over that very
+	// revision: a save by someone else in between (a camera's source changed by its
+	// manager) is not overwritten by a change checked against what it replaced.
+	cur, _, curMeta, err := s.currentRegistry(ctx)
 	if err != nil && custodian.ErrorCode(err) != custodian.ENOTFOUND {
 		return custodian.RegistryMeta{}, err
 	}
 	if err := checkSourceChanges(c, cur, reg); err != nil {
 		return custodian.RegistryMeta{}, err
 	}
-	meta, err := s.Registry.SaveRegistry(ctx, reg, "console:"+c.actor())
+	meta, err := s.Registry.SaveRegistryOver(ctx, reg, "console:"+c.actor(), curMeta.Revision)
 	if err != nil {
 		return meta, err
 	}
