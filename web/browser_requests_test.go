@@ -63,8 +63,8 @@ func TestBrowserRequest(t *testing.T) {
 	// The officer: the list, the request, the identity check.
 	loginBrowser(t, ctx, e, "chief")
 	do(t, ctx, "requests list",
-		chromedp.Navigate(base+"/console/requests"), chromedp.WaitVisible(css("table")), shot(dir, "requests"),
-		chromedp.Click(css(`a[href^="/console/requests/"] code`)), chromedp.WaitVisible(css("#method")), shot(dir, "request-received"))
+		chromedp.Navigate(base+"/console/requests"), chromedp.WaitVisible(css("table")), shot(dir, "requests-list"),
+		chromedp.Click(css(`a[href^="/console/requests/"] code`)), chromedp.WaitVisible(css("#method")), shot(dir, "request-page"))
 	if text := bget(t, ctx, chromedp.Text(css("main"))); !strings.Contains(text, code) || !strings.Contains(text, "street-1") || !strings.Contains(text, "#1") {
 		t.Fatalf("the request page lacks the code, the camera or its hold:\n%s", text)
 	}
