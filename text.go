@@ -120,3 +120,16 @@ func (v *validator) text() {
 		v.add("", "등록부의 글이 모두 %d바이트입니다; 최대 %d바이트까지입니다", "the registry's text is %d bytes in all; at most %d are allowed", total, maxTextTotal)
 	}
 }
+
+// ByteSize is a size as people read it: "512 B", "3.4 KiB", "12.0 MiB", "1.5 GiB".
+func ByteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -541,7 +541,7 @@ func destructionRow(x *custodian.Index, d *custodian.Destruction, recs []uint64)
 	r := &row{}
 	r.Type = custodian.LedgerDestruction
 	r.At = d.At
-	r.File = fmt.Sprintf("암호키 %s (세그먼트 %d개, %s)", d.KeyID, d.Segments, bytesText(d.Bytes))
+	r.File = fmt.Sprintf("암호키 %s (세그먼트 %d개, %s)", d.KeyID, d.Segments, custodian.ByteSize(d.Bytes))
 	r.Format = "MP4 (암호화)"
 	r.Staff = d.Actor
 	r.actors = []string{d.Actor}
@@ -557,18 +557,6 @@ func destructionRow(x *custodian.Index, d *custodian.Destruction, recs []uint64)
 	r.Source = custodian.LedgerSource{Destruction: d.ID, Records: slices.Clone(recs)}
 	retention(x, &r.LedgerRow)
 	return r
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // cameras looks the cameras up in the registry: site and place.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"regexp"
 	"strings"
@@ -119,22 +118,6 @@ func (in requestInput) check(reg *custodian.Registry, now time.Time) (*custodian
 		errs = append(errs, fieldError{"consent", "청구 처리를 위한 개인정보 수집·이용에 동의하셔야 접수할 수 있습니다", "the request can be filed only with consent to the collection and use of these details"})
 	}
 	return q, errs
-}
-
-// requestCode returns a tracking code: 12 characters of an alphabet without look-alikes
-// (about 60 bits), grouped "XXXX-XXXX-XXXX".
-func requestCode() string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 12)
-	rand.Read(b)
-	out := make([]byte, 0, 14)
-	for i, x := range b {
-		if i > 0 && i%4 == 0 {
-			out = append(out, '-')
-		}
-		out = append(out, alphabet[int(x)%len(alphabet)])
-	}
-	return string(out)
 }
 
 var codeRE = regexp.MustCompile(`^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$`)

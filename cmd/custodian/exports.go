@@ -160,7 +160,7 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 		if p.Reused {
 			state = a.msg(" (이전 작업에서 재사용)", " (kept from the interrupted run)")
 		}
-		fmt.Fprintf(a.stderr, "\r%s %d/%d %s: %s%s   ", a.msg("카메라", "camera"), p.Index, p.Total, p.Camera, humanBytes(p.Bytes), state)
+		fmt.Fprintf(a.stderr, "\r%s %d/%d %s: %s%s   ", a.msg("카메라", "camera"), p.Index, p.Total, p.Camera, custodian.ByteSize(p.Bytes), state)
 	}
 	// The export is logged (one record per camera) before any footage is read, and
 	// recorded once made.
@@ -180,8 +180,8 @@ func cmdFootageExport(a *app, ctx context.Context, args []string) error {
 		check = "age -d -o " + strings.TrimSuffix(filepath.Base(res.Path), ".age") + " " + res.Path + "; custodian verify-export " + strings.TrimSuffix(filepath.Base(res.Path), ".age")
 	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("%s: 반출 %s, 카메라 %d대, %s, manifest SHA-256 %x\n서명 키 지문 %s\n검증: %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, check),
-		fmt.Sprintf("%s: export %s, %d cameras, %s, manifest SHA-256 %x\nsigning key fingerprint %s\nverify: %s", res.Path, spec.ID, len(cams), humanBytes(res.Size), res.ManifestSHA256, fp, check)))
+		fmt.Sprintf("%s: 반출 %s, 카메라 %d대, %s, manifest SHA-256 %x\n서명 키 지문 %s\n검증: %s", res.Path, spec.ID, len(cams), custodian.ByteSize(res.Size), res.ManifestSHA256, fp, check),
+		fmt.Sprintf("%s: export %s, %d cameras, %s, manifest SHA-256 %x\nsigning key fingerprint %s\nverify: %s", res.Path, spec.ID, len(cams), custodian.ByteSize(res.Size), res.ManifestSHA256, fp, check)))
 	return nil
 }
 
@@ -267,7 +267,7 @@ func cmdExportsList(a *app, ctx context.Context, args []string) error {
 		case e.Provision != 0:
 			ref = fmt.Sprintf(" %s %d", a.msg("제공", "provision"), e.Provision)
 		}
-		fmt.Fprintf(a.stdout, "%s  %s%s  %s  %s ~ %s  %s  %s\n", e.ID, kst(e.Created), ref, strings.Join(e.Cameras, ","), kst(e.From), kst(e.To), humanBytes(e.Size), e.Path)
+		fmt.Fprintf(a.stdout, "%s  %s%s  %s  %s ~ %s  %s  %s\n", e.ID, kst(e.Created), ref, strings.Join(e.Cameras, ","), kst(e.From), kst(e.To), custodian.ByteSize(e.Size), e.Path)
 	}
 	return nil
 }

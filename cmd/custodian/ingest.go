@@ -126,8 +126,8 @@ func cmdIngestFile(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("가져왔습니다: 카메라 %s, %s ~ %s (%s), 세그먼트 %d개, %s (%s %dx%d, 음성 제외, 재인코딩 없음)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[0], len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height),
-		fmt.Sprintf("imported: camera %s, %s – %s (%s), %d segments, %s (%s %dx%d, no audio, not re-encoded)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[1], len(segs), humanBytes(bytes), info.Codec, info.Width, info.Height)))
+		fmt.Sprintf("가져왔습니다: 카메라 %s, %s ~ %s (%s), 세그먼트 %d개, %s (%s %dx%d, 음성 제외, 재인코딩 없음)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[0], len(segs), custodian.ByteSize(bytes), info.Codec, info.Width, info.Height),
+		fmt.Sprintf("imported: camera %s, %s – %s (%s), %d segments, %s (%s %dx%d, no audio, not re-encoded)", *camera, kst(t0), kst(segs[len(segs)-1].End), amount[1], len(segs), custodian.ByteSize(bytes), info.Codec, info.Width, info.Height)))
 	return nil
 }
 
@@ -210,7 +210,7 @@ func cmdClip(a *app, ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("%s: %s ~ %s, 세그먼트 %d개, %s (%s, 재인코딩 없음). 반출 기록: 목적 %q", *out, kst(info.From), kst(info.To), info.Segments, humanBytes(info.Bytes), info.Codec, stated),
-		fmt.Sprintf("%s: %s – %s, %d segments, %s (%s, not re-encoded); logged with purpose %q", *out, kst(info.From), kst(info.To), info.Segments, humanBytes(info.Bytes), info.Codec, stated)))
+		fmt.Sprintf("%s: %s ~ %s, 세그먼트 %d개, %s (%s, 재인코딩 없음). 반출 기록: 목적 %q", *out, kst(info.From), kst(info.To), info.Segments, custodian.ByteSize(info.Bytes), info.Codec, stated),
+		fmt.Sprintf("%s: %s – %s, %d segments, %s (%s, not re-encoded); logged with purpose %q", *out, kst(info.From), kst(info.To), info.Segments, custodian.ByteSize(info.Bytes), info.Codec, stated)))
 	return nil
 }

@@ -153,18 +153,6 @@ func kst(t time.Time) string {
 	return t.In(custodian.KST).Format("2006-01-02 15:04:05")
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 func cmdRetentionRun(a *app, ctx context.Context, args []string) error {
 	fs := a.flags("retention run")
 	dry := fs.Bool("dry-run", false, "무엇을 파기할지 보여 주기만 함 (show what would be destroyed)")
@@ -194,8 +182,8 @@ func cmdRetentionRun(a *app, ctx context.Context, args []string) error {
 		verb = a.msg("파기할 예정입니다 (--dry-run: 아무것도 바꾸지 않음)", "would be destroyed (--dry-run: nothing changed)")
 	}
 	fmt.Fprintf(a.stdout, "%s\n", a.msg(
-		fmt.Sprintf("키 %d개, 세그먼트 %d개, %s를 %s. 보존 조치로 옮긴 세그먼트 %d개, 해제된 보존 조치 %d건, 보관기간이 바뀐 키 %d개.", len(rep.Destroyed), rep.Segments, humanBytes(rep.Bytes), verb, rep.Moved, len(rep.Released), rep.Rescheduled),
-		fmt.Sprintf("%d keys, %d segments, %s %s; %d segments moved under holds, %d holds released, %d keys rescheduled.", len(rep.Destroyed), rep.Segments, humanBytes(rep.Bytes), verb, rep.Moved, len(rep.Released), rep.Rescheduled)))
+		fmt.Sprintf("키 %d개, 세그먼트 %d개, %s를 %s. 보존 조치로 옮긴 세그먼트 %d개, 해제된 보존 조치 %d건, 보관기간이 바뀐 키 %d개.", len(rep.Destroyed), rep.Segments, custodian.ByteSize(rep.Bytes), verb, rep.Moved, len(rep.Released), rep.Rescheduled),
+		fmt.Sprintf("%d keys, %d segments, %s %s; %d segments moved under holds, %d holds released, %d keys rescheduled.", len(rep.Destroyed), rep.Segments, custodian.ByteSize(rep.Bytes), verb, rep.Moved, len(rep.Released), rep.Rescheduled)))
 	return nil
 }
 
@@ -205,7 +193,7 @@ func printDestructions(a *app, ds []custodian.Destruction) {
 	}
 	t := &textTable{header: []string{a.msg("파기 일시", "AT"), a.msg("카메라", "CAMERA"), a.msg("촬영 기간", "PERIOD"), a.msg("세그먼트", "SEGMENTS"), a.msg("크기", "SIZE"), a.msg("처리자", "BY"), a.msg("사유", "REASON")}}
 	for _, d := range ds {
-		t.add(kst(d.At), d.Camera, kst(d.From)+" ~ "+kst(d.To), strconv.Itoa(d.Segments), humanBytes(d.Bytes), d.Actor, d.Reason)
+		t.add(kst(d.At), d.Camera, kst(d.From)+" ~ "+kst(d.To), strconv.Itoa(d.Segments), custodian.ByteSize(d.Bytes), d.Actor, d.Reason)
 	}
 	t.write(a.stdout)
 }
@@ -433,8 +421,8 @@ func cmdVerify(a *app, ctx context.Context, args []string) error {
 	}
 	if !*asJSON {
 		fmt.Fprintf(a.stdout, "%s\n", a.msg(
-			fmt.Sprintf("이상 없음: 세그먼트 %d개, %s (수준 %s)", rep.Segments, humanBytes(rep.Bytes), rep.Level),
-			fmt.Sprintf("all good: %d segments, %s (level %s)", rep.Segments, humanBytes(rep.Bytes), rep.Level)))
+			fmt.Sprintf("이상 없음: 세그먼트 %d개, %s (수준 %s)", rep.Segments, custodian.ByteSize(rep.Bytes), rep.Level),
+			fmt.Sprintf("all good: %d segments, %s (level %s)", rep.Segments, custodian.ByteSize(rep.Bytes), rep.Level)))
 	}
 	return nil
 }
@@ -477,7 +465,7 @@ func cmdFootageStatus(a *app, ctx context.Context, args []string) error {
 	t := &textTable{header: []string{a.msg("카메라", "CAMERA"), a.msg("보관 등급", "RETENTION"), a.msg("세그먼트", "SEGMENTS"), a.msg("크기", "SIZE"), a.msg("처음", "FIRST"), a.msg("마지막", "LAST")}}
 	var total int64
 	for _, r := range rows {
-		t.add(r.Camera, r.RetentionClass, strconv.Itoa(r.Segments), humanBytes(r.Bytes), kst(r.First), kst(r.Last))
+		t.add(r.Camera, r.RetentionClass, strconv.Itoa(r.Segments), custodian.ByteSize(r.Bytes), kst(r.First), kst(r.Last))
 		total += r.Bytes
 	}
 	t.write(a.stdout)
@@ -502,11 +490,11 @@ func cmdFootageStatus(a *app, ctx context.Context, args []string) error {
 		fmt.Fprintln(a.stdout)
 		ct := &textTable{header: []string{a.msg("보관 등급", "RETENTION CLASS"), a.msg("세그먼트", "SEGMENTS"), a.msg("크기", "SIZE")}}
 		for _, c := range classes {
-			ct.add(c, strconv.Itoa(byClass[c].segments), humanBytes(byClass[c].bytes))
+			ct.add(c, strconv.Itoa(byClass[c].segments), custodian.ByteSize(byClass[c].bytes))
 		}
 		ct.write(a.stdout)
 	}
-	fmt.Fprintf(a.stdout, "%s\n", a.msg("합계 "+humanBytes(total), "total "+humanBytes(total)))
+	fmt.Fprintf(a.stdout, "%s\n", a.msg("합계 "+custodian.ByteSize(total), "total "+custodian.ByteSize(total)))
 	return nil
 }
 
@@ -564,7 +552,7 @@ func cmdFootageList(a *app, ctx context.Context, args []string) error {
 	}
 	t := &textTable{header: []string{"ID", a.msg("시작", "START"), a.msg("끝", "END"), a.msg("크기", "SIZE"), "SHA-256", a.msg("기록 시각", "CREATED")}}
 	for _, s := range segs {
-		size := humanBytes(s.PlainSize)
+		size := custodian.ByteSize(s.PlainSize)
 		if missing[s.ID] {
 			size = a.msg("파일 없음", "MISSING")
 		}
