@@ -11,7 +11,9 @@ die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 packages=(ca-certificates git gcc libc6-dev python3 fonts-nanum poppler-utils ffmpeg chromium
   # GStreamer's RTSP server: the third-party camera of the interoperability test (MEDIA.md).
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # OpenCV 4.6 for the masking detectors (package opencv, its own cgo wrapper).
+  libopencv-dev opencv-data)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -70,6 +72,19 @@ if [ ! -s "$media/vtest-h264-2m.mp4" ]; then
 fi
 /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null ||
   die "GStreamer's RTSP server for Python is missing (packages gir1.2-gst-rtsp-server-1.0 python3-gi)"
+
+# Detector models for masking (package opencv): copied from ../shared/models when it is
+# there, into .cache/models (ignored by git), where the tests and the demo read them.
+# Without them the product falls back to HOG + MOG2; the tests say to run this.
+if [ -d ../shared/models ]; then
+  mkdir -p .cache/models
+  for f in ../shared/models/*.onnx ../shared/models/LICENSE*; do
+    [ -f "$f" ] || continue
+    cmp -s "$f" ".cache/models/$(basename "$f")" || install -m 0644 "$f" .cache/models/
+  done
+else
+  say "no ../shared/models: the masking detector models are not installed (the opencv tests need them)"
+fi
 
 say "downloading Go modules"
 go mod download
