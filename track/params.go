@@ -10,8 +10,10 @@ import (
 // written into an export's manifest, hence the JSON names.
 type Params struct {
 	// MinHits is N: a track is born (confirmed, and masked) once N detection
-	// frames have matched it; a detection seen fewer times is taken as false.
-	// Once born, a track is masked from its first detection on.
+	// frames have matched it, not necessarily in a row (a miss of at most
+	// MaxAge frames does not end a tentative track); a detection seen fewer
+	// times is taken as false. Once born, a track is masked from its first
+	// detection on.
 	MinHits int `json:"min_hits"`
 	// MaxAge is M: a born track is kept alive, on predicted boxes, for up to
 	// M frames after its last detection, then deleted. It counts frames, not
@@ -56,13 +58,14 @@ func (p Params) Detects(frame int) bool {
 }
 
 // Lag is how many frames after a frame the tracker must have seen before
-// that frame's masks are final: a track is born MinHits detections after its
-// first one, and its earlier frames are masked from then on; the boxes
-// predicted while a track was not detected are replaced, when it is detected
-// again (at most MaxAge+1 frames after its last detection), by boxes
-// interpolated between the two detections.
+// that frame's masks are final. A track is born at its MinHits-th detection,
+// each at most MaxAge+1 frames after the one before, and its earlier frames
+// are masked from then on; the boxes predicted while a track was not
+// detected are replaced, when it is detected again (at most MaxAge+1 frames
+// after its last detection), by boxes interpolated between the two
+// detections.
 func (p Params) Lag() int {
-	return max((p.MinHits-1)*max(p.DetectEvery, 1), p.MaxAge)
+	return max((p.MinHits-1)*(p.MaxAge+1), p.MaxAge)
 }
 
 // Validate checks every setting and names the first one out of range.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"custodian"
@@ -564,5 +565,89 @@ func TestBoxGeometry(t *testing.T) {
 	}
 	if got := a.Covered(b); got != 0.5 {
 		t.Errorf("Covered %g", got)
+	}
+}
+
+// TestMasksFinalAfterLag: a renderer that asks for a frame's masks Lag frames
+// after it gets what it would get at the end of the video.
+func TestMasksFinalAfterLag(t *testing.T) {
+	a := walker{Box{100, 200, 40, 100}, 6, 0}
+	b := walker{Box{600, 215, 40, 100}, -6, 0}
+	for _, every := range []int{1, 2, 3} {
+		p := DefaultParams()
+		p.DetectEvery = every
+		tr, err := New(p, 768, 576)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 120
+		early := map[int][]Mask{}
+		for f := 0; f < n; f++ {
+			var dets []Detection
+			if f%17 != 5 && f%17 != 6 { // the detector misses now and then
+				dets = append(dets, person(a.at(f)))
+				if a.at(f).IoU(b.at(f)) == 0 {
+					dets = append(dets, person(b.at(f)))
+				}
+			}
+			if p.Detects(f) {
+				err = tr.Update(f, dets)
+			} else {
+				err = tr.Predict(f)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := f - p.Lag(); g >= 0 {
+				early[g] = tr.MaskBoxes(g)
+			}
+		}
+		for g, m := range early {
+			if final := tr.MaskBoxes(g); !slices.Equal(m, final) {
+				t.Errorf("every %d: frame %d masks changed after the lag:\n%v\n%v", every, g, m, final)
+			}
+			if len(m) != 2 {
+				t.Errorf("every %d: frame %d has %d masks, want 2", every, g, len(m))
+			}
+		}
+		// The lag matters: asked at once, early frames differ.
+		tr2 := scene(t, p, 1, func(int) []Detection { return []Detection{person(a.at(0))} })
+		if len(tr2.MaskBoxes(0)) != 0 {
+			t.Errorf("a frame's masks before its track is born: %v", tr2.MaskBoxes(0))
+		}
+	}
+}
+
+// TestLagCoversLateBirth: a person seen only every MaxAge+1 frames is born at
+// the third sighting; the first frame's masks are complete Lag frames later.
+func TestLagCoversLateBirth(t *testing.T) {
+	p := DefaultParams()
+	w := walker{Box{100, 200, 40, 100}, 1, 0}
+	gap := p.MaxAge + 1
+	tr, err := New(p, 768, 576)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var atLag []Mask
+	for f := 0; f <= p.Lag(); f++ {
+		var dets []Detection
+		if f%gap == 0 {
+			dets = []Detection{person(w.at(f))}
+		}
+		if err := tr.Update(f, dets); err != nil {
+			t.Fatal(err)
+		}
+		if f == p.Lag()-1 && len(tr.MaskBoxes(0)) != 0 {
+			t.Fatalf("frame 0 masked before the track's third sighting: the scene does not test the lag")
+		}
+	}
+	atLag = tr.MaskBoxes(0)
+	if len(atLag) != 1 || bestCover(atLag, 1, w.at(0)) < 0.99 {
+		t.Errorf("frame 0 masks at Lag %d: %+v, want the person covered", p.Lag(), atLag)
+	}
+	for f := 0; f <= p.Lag(); f++ {
+		if bestCover(tr.MaskBoxes(f), 1, w.at(f)) < 0.99 {
+			t.Errorf("frame %d: the person is not covered", f)
+		}
 	}
 }

@@ -48,7 +48,8 @@ func (t *Track) At(frame int) (FrameBox, bool) {
 }
 
 // state is a track being followed. A track is tentative until MinHits
-// detections have matched it; only born tracks have an ID.
+// detections have matched it; only born tracks have an ID. Tentative or
+// born, a track not detected for more than MaxAge frames is dropped.
 type state struct {
 	Track
 	kf        kalman
@@ -145,10 +146,8 @@ func (t *Tracker) Update(frame int, dets []Detection) error {
 	for i, s := range t.live {
 		switch {
 		case matched[i]:
-		case !s.confirmed:
-			continue // a tentative track that missed: a false detection
 		case frame-s.lastHit > t.p.MaxAge:
-			continue // lost
+			continue // lost (or, if never born, a false detection)
 		default:
 			t.record(s, frame, s.kf.box(), false)
 		}
@@ -264,8 +263,8 @@ func (t *Tracker) record(s *state, frame int, b Box, detected bool) {
 }
 
 // Predict advances a frame where the detector did not run: every live track
-// moves on its predicted box. A born track not detected for more than
-// MaxAge frames is deleted.
+// moves on its predicted box. A track not detected for more than MaxAge
+// frames is deleted.
 func (t *Tracker) Predict(frame int) error {
 	if err := t.checkFrame(frame); err != nil {
 		return err
@@ -274,7 +273,7 @@ func (t *Tracker) Predict(frame int) error {
 	keep := t.live[:0]
 	for _, s := range t.live {
 		s.kf.predict()
-		if s.confirmed && frame-s.lastHit > t.p.MaxAge {
+		if frame-s.lastHit > t.p.MaxAge {
 			continue
 		}
 		t.record(s, frame, s.kf.box(), false)
