@@ -205,6 +205,43 @@ func TestMotionFindsMovingPeople(t *testing.T) {
 	}
 }
 
+// TestYOLOXAgreesWithHOG checks YOLOX's boxes against an independent method: people that
+// HOG finds must mostly have a YOLOX box centred inside them (a wrong letterbox scale or
+// grid decode would put YOLOX's boxes elsewhere).
+func TestYOLOXAgreesWithHOG(t *testing.T) {
+	d := open(t)
+	fb, err := opencv.NewFallback(opencv.Options{}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	hogs, agree := 0, 0
+	for _, f := range vtest(t)[:10] {
+		people, err := d.Person.Detect(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hog, err := fb.HOG(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hog {
+			hogs++
+			for _, p := range people {
+				cx, cy := p.X+p.W/2, p.Y+p.H/2
+				if cx >= h.X && cx <= h.X+h.W && cy >= h.Y && cy <= h.Y+h.H {
+					agree++
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d HOG people hold a YOLOX box's centre", agree, hogs)
+	if hogs < 10 || agree < hogs*6/10 {
+		t.Errorf("%d of %d HOG people hold a YOLOX box's centre; want at least 10 HOG people and 60%%", agree, hogs)
+	}
+}
+
 // corrupt writes a model directory holding a broken copy of one model file.
 func corrupt(t *testing.T, name string, broken func([]byte) []byte) (dir, path string) {
 	t.Helper()
@@ -440,6 +477,15 @@ func BenchmarkHOG(b *testing.B) {
 	}
 	defer fb.Close()
 	bench(b, fb.HOG)
+}
+
+func BenchmarkMOG2(b *testing.B) {
+	fb, err := opencv.NewFallback(opencv.Options{}, "benchmark")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fb.Close()
+	bench(b, fb.Motion)
 }
 
 func BenchmarkHOGMOG2(b *testing.B) {
