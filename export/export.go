@@ -22,12 +22,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"filippo.io/age"
 
 	"custodian"
+	"custodian/mask"
 )
 
 // Format is the manifest's format version.
@@ -57,6 +59,26 @@ type Spec struct {
 	ApprovedBy   string
 	// Created is the package's creation time (now when zero; kept when an export resumes).
 	Created time.Time
+	// Mask, when set, masks third parties: every camera's MP4 is its clip rendered by
+	// mask.Render with these settings, and the manifest's masking field holds each
+	// camera's recipe and coverage report. Nil: the footage is the original.
+	Mask *mask.Options `json:",omitempty"`
+	// MaskKeep are the tracks kept clear (the requester), by camera; a camera not named
+	// keeps Mask.Keep (which needs a single camera: track IDs are per camera's footage).
+	MaskKeep map[string][]int `json:",omitempty"`
+}
+
+// MaskingManifest is the manifest's masking field of a masked package.
+type MaskingManifest struct {
+	Cameras []MaskedCamera `json:"cameras"`
+}
+
+// MaskedCamera is how one camera's MP4 was masked.
+type MaskedCamera struct {
+	Camera   string        `json:"camera"`
+	File     string        `json:"file"`
+	Recipe   mask.Recipe   `json:"recipe"`
+	Coverage mask.Coverage `json:"coverage"`
 }
 
 // Progress is reported while a package is built: camera Index (from 1) of Total, and
@@ -67,6 +89,8 @@ type Progress struct {
 	Index, Total int
 	Bytes        int64
 	Reused       bool
+	// Frames and TotalFrames are a masked render's frames written, of about TotalFrames.
+	Frames, TotalFrames int
 }
 
 // Options are a build's optional settings.
@@ -261,6 +285,18 @@ func (s *Spec) check() error {
 	if s.From.IsZero() || !s.To.After(s.From) {
 		return custodian.Errorf(custodian.EINVALID, "반출 기간의 끝이 시작보다 뒤여야 합니다", "the export's end must be after its start")
 	}
+	if s.Mask == nil && len(s.MaskKeep) > 0 {
+		return custodian.Errorf(custodian.EINVALID, "가리지 않는 반출에 남길 추적이 지정되었습니다", "tracks to keep clear are named for an export without masking")
+	}
+	if s.Mask != nil && len(s.Mask.Keep) > 0 && len(s.Cameras) > 1 {
+		return custodian.Errorf(custodian.EINVALID, "남길 추적은 카메라마다 지정하십시오 (추적 번호는 카메라별입니다)",
+			"name the tracks kept clear per camera (track IDs are per camera)")
+	}
+	for c := range s.MaskKeep {
+		if !seen[c] {
+			return custodian.Errorf(custodian.EINVALID, "남길 추적의 카메라 %s가 반출에 없습니다", "the tracks kept clear name camera %s, which is not exported", custodian.Clip(c, 64))
+		}
+	}
 	return nil
 }
 
@@ -276,6 +312,7 @@ type state struct {
 type doneClip struct {
 	Span     custodian.ClipSpan `json:"span"`
 	Segments []SegmentEntry     `json:"segments"`
+	Masking  *MaskedCamera      `json:"masking,omitempty"`
 }
 
 func specKey(s Spec) string {
@@ -425,6 +462,7 @@ func Build(ctx context.Context, spec Spec, r custodian.FootageReader, key ed2551
 	if spec.Provision != 0 {
 		m.Provision = &spec.Provision
 	}
+	masked := &MaskingManifest{}
 	for i, cam := range spec.Cameras {
 		name := FileName(cam, spec.From)
 		if done, ok := st.Cameras[cam]; ok {
@@ -434,16 +472,22 @@ func Build(ctx context.Context, spec Spec, r custodian.FootageReader, key ed2551
 					opt.Progress(Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras), Bytes: fe.Size, Reused: true})
 				}
 				m.Cameras = append(m.Cameras, CameraEntry{ID: cam, File: name, Clip: period(done.Span.From, done.Span.To), Codec: done.Span.Codec, Segments: done.Segments})
+				if done.Masking != nil {
+					masked.Cameras = append(masked.Cameras, *done.Masking)
+				}
 				continue
 			}
 			delete(st.Cameras, cam)
 			delete(st.Files, name)
 		}
-		entry, fe, span, err := writeClip(ctx, r, stage, name, cam, spec, i, opt.Progress)
+		entry, fe, span, mc, err := writeClip(ctx, r, stage, name, cam, spec, i, opt.Progress)
 		if err != nil {
 			return nil, err
 		}
-		st.Cameras[cam] = doneClip{Span: span, Segments: entry.Segments}
+		if mc != nil {
+			masked.Cameras = append(masked.Cameras, *mc)
+		}
+		st.Cameras[cam] = doneClip{Span: span, Segments: entry.Segments, Masking: mc}
 		st.Files[name] = fe
 		if err := saveState(stage, st); err != nil {
 			return nil, err
@@ -463,6 +507,11 @@ func Build(ctx context.Context, spec Spec, r custodian.FootageReader, key ed2551
 		return nil, unavailable(stage, err)
 	}
 	m.Files = append(m.Files, pk)
+	if spec.Mask != nil {
+		if m.Masking, err = json.Marshal(masked); err != nil {
+			return nil, err
+		}
+	}
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -561,13 +610,13 @@ func saveState(stage string, st *state) error {
 	return nil
 }
 
-// writeClip writes camera's MP4 into stage through the opening's reader, and lists the
-// source segments.
-func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam string, spec Spec, i int, progress func(Progress)) (CameraEntry, FileEntry, custodian.ClipSpan, error) {
+// writeClip writes camera's MP4 into stage through the opening's reader (masked when
+// spec says so: then also how), and lists the source segments.
+func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam string, spec Spec, i int, progress func(Progress)) (CameraEntry, FileEntry, custodian.ClipSpan, *MaskedCamera, error) {
 	e := CameraEntry{ID: cam, File: name}
 	segs, err := r.Segments(ctx, cam, spec.From, spec.To)
 	if err != nil {
-		return e, FileEntry{}, custodian.ClipSpan{}, err
+		return e, FileEntry{}, custodian.ClipSpan{}, nil, err
 	}
 	for _, s := range segs {
 		e.Segments = append(e.Segments, SegmentEntry{ID: s.ID, Start: instant(s.Start), End: instant(s.End), SHA256: hex.EncodeToString(s.SHA256), Size: s.PlainSize})
@@ -576,7 +625,7 @@ func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam 
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return e, FileEntry{}, custodian.ClipSpan{}, unavailable(tmp, err)
+		return e, FileEntry{}, custodian.ClipSpan{}, nil, unavailable(tmp, err)
 	}
 	defer os.Remove(tmp)
 	h := sha256.New()
@@ -585,7 +634,29 @@ func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam 
 		progress(Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras)})
 		c.p = func(n int64) { progress(Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras), Bytes: n}) }
 	}
-	span, err := r.Clip(ctx, &hashWriter{f: f, h: h, c: c}, cam, spec.From, spec.To)
+	var span custodian.ClipSpan
+	var mc *MaskedCamera
+	if spec.Mask == nil {
+		span, err = r.Clip(ctx, &hashWriter{f: f, h: h, c: c}, cam, spec.From, spec.To)
+	} else {
+		// The encoder's output is written by another goroutine than the render's progress
+		// reports: progress is reported by frames only, reading the bytes under a lock.
+		c.p = nil
+		lw := &lockedWriter{w: &hashWriter{f: f, h: h, c: c}}
+		var rep *mask.Report
+		span, rep, err = renderClip(ctx, r, lw, cam, spec, func(p mask.Progress) {
+			if progress != nil {
+				lw.mu.Lock()
+				n := c.n
+				lw.mu.Unlock()
+				progress(Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras), Bytes: n, Frames: p.Frames, TotalFrames: p.Total})
+			}
+		})
+		if err == nil {
+			mc = &MaskedCamera{Camera: cam, File: name, Recipe: rep.Recipe, Coverage: rep.Coverage}
+			span.Codec = "avc1" // the masked MP4 is H.264 (libx264)
+		}
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -595,18 +666,70 @@ func writeClip(ctx context.Context, r custodian.FootageReader, stage, name, cam 
 	if err != nil {
 		var ce *custodian.Error
 		if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return e, FileEntry{}, span, err
+			return e, FileEntry{}, span, nil, err
 		}
-		return e, FileEntry{}, span, unavailable(path, err)
+		return e, FileEntry{}, span, nil, unavailable(path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return e, FileEntry{}, span, unavailable(path, err)
+		return e, FileEntry{}, span, nil, unavailable(path, err)
 	}
 	if progress != nil {
-		progress(Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras), Bytes: c.n})
+		pr := Progress{Camera: cam, Index: i + 1, Total: len(spec.Cameras), Bytes: c.n}
+		if mc != nil {
+			pr.Frames, pr.TotalFrames = mc.Coverage.Frames, mc.Coverage.Frames
+		}
+		progress(pr)
 	}
 	e.Clip, e.Codec = period(span.From, span.To), span.Codec
-	return e, FileEntry{Name: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: c.n}, span, nil
+	return e, FileEntry{Name: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: c.n}, span, mc, nil
+}
+
+// lockedWriter serialises writes with readers of what they count.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// errRenderEnded ends a clip's pipe when the render stops reading it.
+var errRenderEnded = errors.New("the masked render ended")
+
+// renderClip writes camera's clip masked (mask.Render) to w: the opening's reader writes
+// the clip into a pipe that the render reads, so the unmasked footage is never on disk.
+func renderClip(ctx context.Context, r custodian.FootageReader, w io.Writer, cam string, spec Spec, progress func(mask.Progress)) (custodian.ClipSpan, *mask.Report, error) {
+	opt := *spec.Mask
+	if keep, ok := spec.MaskKeep[cam]; ok {
+		opt.Keep = keep
+	}
+	opt.Duration = spec.To.Sub(spec.From)
+	opt.Progress = progress
+	pr, pw := io.Pipe()
+	var span custodian.ClipSpan
+	var clipErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		span, clipErr = r.Clip(ctx, pw, cam, spec.From, spec.To)
+		pw.CloseWithError(clipErr) // nil: the render reads io.EOF
+	}()
+	rep, err := mask.Render(ctx, pr, w, opt)
+	pr.CloseWithError(errRenderEnded) // a clip still writing stops
+	<-done
+	if clipErr != nil && !errors.Is(clipErr, errRenderEnded) {
+		return span, nil, clipErr // the cause: the render only saw its input end
+	}
+	if err != nil {
+		return span, nil, err
+	}
+	if clipErr != nil {
+		return span, nil, clipErr
+	}
+	return span, rep, nil
 }
 
 // hashWriter writes to a file, hashing and counting what it writes.
@@ -737,7 +860,8 @@ func PendingID(out string) string {
 // Make is the one way an evidence package is made and kept: it opens spec's cameras and
 // period through door as an export (a, with Use, Cameras, period, Object, Request and
 // Provision taken from spec; logged before anything is read), builds the package at out
-// (Build) and records it in store, made by a.Actor. The package is the original footage.
+// (Build) and records it in store, made by a.Actor. The package is the original footage,
+// or its masked copy when spec.Mask is set.
 func Make(ctx context.Context, door custodian.FootageDoor, store custodian.ExportService, a custodian.FootageAccess, spec Spec, key ed25519.PrivateKey, out string, opt Options) (*custodian.Export, *Result, error) {
 	if err := spec.check(); err != nil {
 		return nil, nil, err
