@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"custodian/internal/testmedia"
@@ -42,6 +44,22 @@ func BenchmarkRender(b *testing.B) {
 			if i == 0 {
 				frames = ffprobe(b, out.Bytes()).frames
 			}
+		}
+		report(b, frames)
+	})
+	// Persons only: a model directory without the face model.
+	noFaces := b.TempDir()
+	if err := os.Symlink(filepath.Join(models, opencv.YOLOXFile), filepath.Join(noFaces, opencv.YOLOXFile)); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("masked-k1-nofaces", func(b *testing.B) {
+		frames := 0
+		for i := 0; i < b.N; i++ {
+			rep, err := mask.Render(context.Background(), bytes.NewReader(in), io.Discard, mask.Options{ModelDir: noFaces})
+			if err != nil {
+				b.Fatal(err)
+			}
+			frames = rep.Coverage.Frames
 		}
 		report(b, frames)
 	})

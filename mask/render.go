@@ -9,6 +9,7 @@ import (
 	"math"
 	"os/exec"
 	"slices"
+	"sync"
 	"time"
 
 	"custodian"
@@ -310,15 +311,24 @@ func (r *renderer) step(f *frameBuf) error {
 	if err != nil {
 		return err
 	}
+	// The two detectors run side by side (each reads the frame only).
+	var faces []opencv.Box
+	var faceErr error
+	var wg sync.WaitGroup
+	if r.det.Face != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			faces, faceErr = r.det.Face.Detect(frame)
+		}()
+	}
 	people, err := r.det.Person.Detect(frame)
+	wg.Wait()
 	if err != nil {
 		return err
 	}
-	var faces []opencv.Box
-	if r.det.Face != nil {
-		if faces, err = r.det.Face.Detect(frame); err != nil {
-			return err
-		}
+	if faceErr != nil {
+		return faceErr
 	}
 	c.DetectionFrames++
 	if len(people)+len(faces) > 0 {
