@@ -142,9 +142,9 @@ func parseProbe(data []byte, path string) (*Info, error) {
 			if info.Video != nil || s.Disposition.AttachedPic != 0 {
 				continue
 			}
-			rate := frameRate(s.AvgFrameRate)
+			rate := FrameRate(s.AvgFrameRate)
 			if rate == 0 {
-				rate = frameRate(s.RFrameRate)
+				rate = FrameRate(s.RFrameRate)
 			}
 			info.Video = &Stream{Index: s.Index, Codec: s.CodecName, Width: s.Width,
 				Height: s.Height, FrameRate: rate, Profile: s.Profile, Duration: seconds(s.Duration)}
@@ -162,7 +162,8 @@ func seconds(s string) time.Duration {
 	return 0
 }
 
-func frameRate(s string) float64 {
+// FrameRate reads ffprobe's frame rate ("30000/1001"); 0 when it is not a positive ratio.
+func FrameRate(s string) float64 {
 	n, d, ok := strings.Cut(s, "/")
 	if !ok {
 		return 0

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"custodian"
+	"custodian/ffmpeg"
 	"custodian/opencv"
 	"custodian/track"
 )
@@ -269,9 +270,9 @@ func probe(ctx context.Context, in io.Reader) ([]byte, *videoInfo, error) {
 			"cannot read the video to mask as an MP4: %s", custodian.Clip(why, 300))
 	}
 	s := p.Streams[0]
-	v := &videoInfo{Width: s.Width, Height: s.Height, Rate: s.RFrameRate, FPS: rate(s.RFrameRate)}
+	v := &videoInfo{Width: s.Width, Height: s.Height, Rate: s.RFrameRate, FPS: ffmpeg.FrameRate(s.RFrameRate)}
 	if v.FPS <= 0 || v.FPS > 240 {
-		v.Rate, v.FPS = s.AvgFrameRate, rate(s.AvgFrameRate)
+		v.Rate, v.FPS = s.AvgFrameRate, ffmpeg.FrameRate(s.AvgFrameRate)
 	}
 	if v.FPS <= 0 || v.FPS > 240 {
 		return nil, nil, custodian.Errorf(custodian.EINVALID, "가릴 영상의 프레임 속도를 알 수 없습니다 (%q)",
@@ -282,19 +283,6 @@ func probe(ctx context.Context, in io.Reader) ([]byte, *videoInfo, error) {
 			"cannot mask a video of %d×%d", v.Width, v.Height)
 	}
 	return head, v, nil
-}
-
-func rate(s string) float64 {
-	n, d, ok := strings.Cut(s, "/")
-	if !ok {
-		return 0
-	}
-	num, err1 := strconv.ParseFloat(n, 64)
-	den, err2 := strconv.ParseFloat(d, 64)
-	if err1 != nil || err2 != nil || den <= 0 || num <= 0 {
-		return 0
-	}
-	return num / den
 }
 
 // tail keeps the last bytes of a program's stderr.
